@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * @file config.h
+ * @brief Compile-time configuration: documented defaults for every limit.
+ *
+ * To change a value, write a header that defines the macros you want and
+ * build the SDK (and your application) with `-DIOT_CONFIG_FILE="my_iot_config.h"`.
+ * Your header is included first; every macro it leaves undefined takes the
+ * default below. All RAM the portable core uses is sized by these values:
+ * the core never allocates from a heap.
+ */
+#ifndef CORSTONE_IOT_CONFIG_H
+#define CORSTONE_IOT_CONFIG_H
+
+#ifdef IOT_CONFIG_FILE
+#include IOT_CONFIG_FILE
+#endif
+
+/** @name Logging
+ *  @{ */
+
+/**
+ * @brief Compile-time log floor: messages below this level are compiled out.
+ *
+ * One of the ::iot_log_level_t values as a number: 0 = error, 1 = warning,
+ * 2 = info, 3 = debug. Default 2 (info).
+ */
+#ifndef IOT_CONFIG_LOG_LEVEL
+#define IOT_CONFIG_LOG_LEVEL 2
+#endif
+
+/** @brief Longest formatted log line in bytes, including the NUL; longer lines are cut. */
+#ifndef IOT_CONFIG_LOG_LINE_MAX
+#define IOT_CONFIG_LOG_LINE_MAX 160
+#endif
+/** @} */
+
+/** @name MQTT
+ *  @{ */
+
+/** @brief Most subscriptions (filter + callback) one client holds at a time. */
+#ifndef IOT_CONFIG_MQTT_MAX_SUBSCRIPTIONS
+#define IOT_CONFIG_MQTT_MAX_SUBSCRIPTIONS 8
+#endif
+
+/** @brief Longest topic filter a subscription stores, in bytes (without NUL). */
+#ifndef IOT_CONFIG_MQTT_MAX_FILTER_LEN
+#define IOT_CONFIG_MQTT_MAX_FILTER_LEN 64
+#endif
+
+/** @brief Most outgoing QoS 1 and QoS 2 publishes awaiting acknowledgement per client. */
+#ifndef IOT_CONFIG_MQTT_MAX_INFLIGHT
+#define IOT_CONFIG_MQTT_MAX_INFLIGHT 16
+#endif
+
+/** @brief Most incoming QoS 2 packet ids awaiting PUBREL per client. */
+#ifndef IOT_CONFIG_MQTT_MAX_INBOUND_QOS2
+#define IOT_CONFIG_MQTT_MAX_INBOUND_QOS2 8
+#endif
+
+/** @brief Default time an API call waits for the broker's answer, in milliseconds. */
+#ifndef IOT_CONFIG_MQTT_DEFAULT_TIMEOUT_MS
+#define IOT_CONFIG_MQTT_DEFAULT_TIMEOUT_MS 10000
+#endif
+/** @} */
+
+/** @name Reconnect back-off
+ *  @{ */
+
+/** @brief First reconnect delay ceiling in milliseconds (full jitter picks 0..this). */
+#ifndef IOT_CONFIG_BACKOFF_BASE_MS
+#define IOT_CONFIG_BACKOFF_BASE_MS 500
+#endif
+
+/** @brief Largest reconnect delay ceiling in milliseconds. */
+#ifndef IOT_CONFIG_BACKOFF_MAX_MS
+#define IOT_CONFIG_BACKOFF_MAX_MS 60000
+#endif
+/** @} */
+
+/** @name Port
+ *  @{ */
+
+/** @brief Bytes of storage a port mutex may use (must hold the port's native mutex). */
+#ifndef IOT_CONFIG_PORT_MUTEX_SIZE
+#define IOT_CONFIG_PORT_MUTEX_SIZE 64
+#endif
+
+/** @brief Longest firmware component name a port accepts, in bytes (without NUL). */
+#ifndef IOT_CONFIG_FW_COMPONENT_NAME_MAX
+#define IOT_CONFIG_FW_COMPONENT_NAME_MAX 15
+#endif
+/** @} */
+
+/** @name Argument checks
+ *  @{ */
+
+/**
+ * @brief Set to 0 to compile out the precondition checks on public functions.
+ *
+ * With checks on (the default) every public function returns
+ * ::IOT_ERR_INVALID_ARG for NULL pointers and out-of-range values. Turning
+ * them off saves code size on boards whose firmware is fully validated.
+ */
+#ifndef IOT_CONFIG_CHECK_ARGS
+#define IOT_CONFIG_CHECK_ARGS 1
+#endif
+/** @} */
+
+#endif /* CORSTONE_IOT_CONFIG_H */

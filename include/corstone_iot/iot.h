@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * @file iot.h
+ * @brief Umbrella header: include this one to use corstone-iot.
+ *
+ * @mainpage corstone-iot API reference
+ *
+ * corstone-iot connects firmware on Arm Corstone-300 and Corstone-310, and
+ * Linux hosts, securely to the cloud. Include `<corstone_iot/iot.h>`; it
+ * brings in every public header:
+ *
+ * - status.h: ::iot_status_t, iot_strerror()
+ * - version.h: ::IOT_VERSION_MAJOR and friends, iot_version()
+ * - config.h: compile-time limits, overridable with `IOT_CONFIG_FILE`
+ * - log.h: log levels and the log sink
+ *
+ * port.h is the contract a platform port implements; applications do not
+ * need it.
+ *
+ * @par API promise
+ * Everything declared in these headers follows Semantic Versioning: within
+ * one major version, programs compiled against an older minor release keep
+ * compiling and keep working, unchanged, with a newer one (source and binary
+ * compatibility). Names starting with `iot_internal_` or `IOT_INTERNAL_`,
+ * and headers outside `include/corstone_iot/`, are not part of the promise.
+ */
+#ifndef CORSTONE_IOT_IOT_H
+#define CORSTONE_IOT_IOT_H
+
+#include <corstone_iot/config.h>
+#include <corstone_iot/log.h>
+#include <corstone_iot/status.h>
+#include <corstone_iot/version.h>
+
+#endif /* CORSTONE_IOT_IOT_H */

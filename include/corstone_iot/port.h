@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * @file port.h
+ * @brief The port contract: everything the portable core needs from a platform.
+ *
+ * The portable core reaches the outside world only through the functions
+ * declared here and through the PSA Functional APIs. A port (ports/posix,
+ * ports/corstone300, ...) implements every function in this header; nothing
+ * else. doc/porting.md explains each function's contract and how to test it.
+ *
+ * Applications normally do not call these functions; they are public so
+ * that products can add their own ports without patching the SDK.
+ */
+#ifndef CORSTONE_IOT_PORT_H
+#define CORSTONE_IOT_PORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <corstone_iot/config.h>
+#include <corstone_iot/log.h>
+#include <corstone_iot/status.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @name Clock
+ *  @{ */
+
+/**
+ * @brief Milliseconds from a monotonic clock.
+ *
+ * Never goes backwards and is not affected by wall-clock changes. The
+ * origin is arbitrary (boot, for instance).
+ * @return The current monotonic time in milliseconds.
+ */
+uint64_t iot_port_time_ms(void);
+
+/**
+ * @brief Block the calling thread for at least @p ms milliseconds.
+ * @param ms Time to sleep; 0 yields.
+ */
+void iot_port_sleep_ms(uint32_t ms);
+/** @} */
+
+/** @name Mutex
+ *  @{ */
+
+/**
+ * @brief Storage for one port mutex, owned by the caller.
+ *
+ * The port keeps its native mutex inside @c storage (at most
+ * ::IOT_CONFIG_PORT_MUTEX_SIZE bytes). Ports without threads implement the
+ * mutex functions as no-ops that succeed.
+ */
+typedef struct iot_port_mutex {
+    /** Opaque, suitably aligned storage for the port's native mutex. */
+    union {
+        void *align_ptr;                                 /**< Forces pointer alignment. */
+        unsigned long long align_u64;                    /**< Forces 64-bit alignment. */
+        unsigned char bytes[IOT_CONFIG_PORT_MUTEX_SIZE]; /**< The port's native mutex. */
+    } storage;
+} iot_port_mutex_t;
+
+/**
+ * @brief Initialise a (non-recursive) mutex in caller-owned storage.
+ * @param mutex Storage to initialise.
+ * @retval IOT_OK Success.
+ * @retval IOT_ERR_INVALID_ARG @p mutex is NULL.
+ * @retval IOT_ERR_NO_MEMORY The platform could not create a mutex.
+ */
+iot_status_t iot_port_mutex_init(iot_port_mutex_t *mutex);
+
+/** @brief Lock a mutex initialised by iot_port_mutex_init(); blocks until taken.
+ *  @param mutex The mutex. */
+void iot_port_mutex_lock(iot_port_mutex_t *mutex);
+
+/** @brief Unlock a mutex held by the calling thread.
+ *  @param mutex The mutex. */
+void iot_port_mutex_unlock(iot_port_mutex_t *mutex);
+
+/** @brief Release a mutex's platform resources; it must not be locked.
+ *  @param mutex The mutex; may be used again after iot_port_mutex_init(). */
+void iot_port_mutex_destroy(iot_port_mutex_t *mutex);
+/** @} */
+
+/** @name TCP socket
+ *  @{ */
+
+/** @brief A TCP connection; @c handle is the port's (a descriptor, a pointer). */
+typedef struct iot_port_socket {
+    intptr_t handle; /**< Port-defined; -1 when not connected. */
+} iot_port_socket_t;
+
+/** @brief Initialiser for an unconnected ::iot_port_socket_t. */
+#define IOT_PORT_SOCKET_INIT { -1 }
+
+/**
+ * @brief Open a TCP connection.
+ * @param sock       Receives the connection.
+ * @param host       Host name or numeric address, NUL-terminated.
+ * @param port       TCP port, 1..65535.
+ * @param timeout_ms Limit for name resolution plus connection.
+ * @retval IOT_OK Connected.
+ * @retval IOT_ERR_INVALID_ARG NULL pointer or port 0.
+ * @retval IOT_ERR_NET_RESOLVE The host name could not be resolved.
+ * @retval IOT_ERR_NET_CONNECT The connection was refused or failed.
+ * @retval IOT_ERR_TIMEOUT No connection within @p timeout_ms.
+ */
+iot_status_t iot_port_tcp_connect(iot_port_socket_t *sock, const char *host, uint16_t port,
+                                  uint32_t timeout_ms);
+
+/**
+ * @brief Send bytes; returns as soon as at least one byte was sent.
+ * @param sock       A connected socket.
+ * @param data       Bytes to send.
+ * @param len        Number of bytes, at least 1.
+ * @param timeout_ms Longest wait for room in the send buffer.
+ * @param sent       Receives the number of bytes sent (1..len) on success.
+ * @retval IOT_OK At least one byte sent.
+ * @retval IOT_ERR_TIMEOUT Nothing could be sent in time.
+ * @retval IOT_ERR_NET_CLOSED The peer closed or reset the connection.
+ * @retval IOT_ERR_NET_IO Another socket error.
+ * @retval IOT_ERR_INVALID_ARG NULL pointer, zero length or closed socket.
+ */
+iot_status_t iot_port_tcp_send(iot_port_socket_t *sock, const uint8_t *data, size_t len,
+                               uint32_t timeout_ms, size_t *sent);
+
+/**
+ * @brief Receive bytes; returns as soon as at least one byte arrived.
+ * @param sock       A connected socket.
+ * @param buf        Destination.
+ * @param len        Capacity of @p buf, at least 1.
+ * @param timeout_ms Longest wait for the first byte; 0 only polls.
+ * @param received   Receives the number of bytes stored (1..len) on success.
+ * @retval IOT_OK At least one byte received.
+ * @retval IOT_ERR_TIMEOUT Nothing arrived in time.
+ * @retval IOT_ERR_NET_CLOSED The peer closed the connection (orderly or reset).
+ * @retval IOT_ERR_NET_IO Another socket error.
+ * @retval IOT_ERR_INVALID_ARG NULL pointer, zero length or closed socket.
+ */
+iot_status_t iot_port_tcp_recv(iot_port_socket_t *sock, uint8_t *buf, size_t len,
+                               uint32_t timeout_ms, size_t *received);
+
+/**
+ * @brief Close the connection and mark @p sock unconnected. Safe to call twice.
+ * @param sock The socket; NULL is ignored.
+ */
+void iot_port_tcp_close(iot_port_socket_t *sock);
+/** @} */
+
+/** @name Entropy
+ *  @{ */
+
+/**
+ * @brief Fill @p buf with bytes from a cryptographically secure source.
+ * @param buf Destination.
+ * @param len Number of bytes.
+ * @retval IOT_OK Filled.
+ * @retval IOT_ERR_INVALID_ARG NULL with a non-zero length.
+ * @retval IOT_ERR_ENTROPY The platform has no secure entropy source. A port
+ *         must never substitute predictable bytes silently.
+ */
+iot_status_t iot_port_entropy(uint8_t *buf, size_t len);
+/** @} */
+
+/** @name Log sink
+ *  @{ */
+
+/**
+ * @brief The port's default log output (stderr, a UART, ...).
+ * @param level  Severity.
+ * @param module Module name, static.
+ * @param line   NUL-terminated text without trailing newline.
+ * @param len    strlen(line).
+ */
+void iot_port_log_write(iot_log_level_t level, const char *module, const char *line, size_t len);
+/** @} */
+
+/** @name Firmware slots
+ *
+ * Modelled on the PSA Firmware Update API: each component (for example the
+ * secure and the non-secure image) has an active image and a staging slot.
+ * A new image is written into the staging slot, finished, installed for a
+ * trial boot, and then accepted or rejected. On boards the port maps these
+ * calls onto psa_fwu_*; on posix the slots are files.
+ *  @{ */
+
+/** @brief Identifies an updatable firmware component. */
+typedef uint8_t iot_port_fw_component_t;
+
+/** @brief The secure-world image (TF-M on Corstone). */
+#define IOT_PORT_FW_COMPONENT_SECURE ((iot_port_fw_component_t)0)
+/** @brief The non-secure (application) image. */
+#define IOT_PORT_FW_COMPONENT_NONSECURE ((iot_port_fw_component_t)1)
+/** @brief Number of components a port supports at most. */
+#define IOT_PORT_FW_COMPONENT_COUNT 2
+
+/** @brief State of a component's update, as in the PSA Firmware Update API. */
+typedef enum iot_port_fw_state {
+    IOT_PORT_FW_READY = 0,     /**< No update in progress; staging slot free. */
+    IOT_PORT_FW_WRITING = 1,   /**< An image is being written into the staging slot. */
+    IOT_PORT_FW_CANDIDATE = 2, /**< The staging slot holds a complete image. */
+    IOT_PORT_FW_STAGED = 3,    /**< Installed: the next boot test-boots the candidate. */
+    IOT_PORT_FW_TRIAL = 4,     /**< Running the new image on trial; accept or reject it. */
+    IOT_PORT_FW_REJECTED = 5,  /**< The trial image was rejected; the next boot reverts. */
+    IOT_PORT_FW_FAILED = 6     /**< The last update failed; start a new one or cancel. */
+} iot_port_fw_state_t;
+
+/** @brief What iot_port_fw_query() reports about a component. */
+typedef struct iot_port_fw_info {
+    iot_port_fw_state_t state; /**< Current update state. */
+    uint32_t slot_size;        /**< Capacity of the staging slot in bytes. */
+    uint32_t written;          /**< Bytes durably written to the staging slot (resume point). */
+} iot_port_fw_info_t;
+
+/**
+ * @brief Report a component's state.
+ * @param component Component id.
+ * @param info      Receives the state.
+ * @retval IOT_OK Filled in.
+ * @retval IOT_ERR_INVALID_ARG NULL @p info.
+ * @retval IOT_ERR_NOT_FOUND No such component on this port.
+ * @retval IOT_ERR_STORAGE_CORRUPT The persisted state record is damaged.
+ * @retval IOT_ERR_IO The storage could not be read.
+ */
+iot_status_t iot_port_fw_query(iot_port_fw_component_t component, iot_port_fw_info_t *info);
+
+/**
+ * @brief Begin writing a new image: erase the staging slot (READY or FAILED to WRITING).
+ * @param component Component id.
+ * @retval IOT_OK Ready for iot_port_fw_write().
+ * @retval IOT_ERR_NOT_FOUND No such component.
+ * @retval IOT_ERR_BAD_STATE An image is staged or on trial.
+ * @retval IOT_ERR_IO The slot could not be erased.
+ */
+iot_status_t iot_port_fw_start(iot_port_fw_component_t component);
+
+/**
+ * @brief Write bytes into the staging slot at @p offset (WRITING state).
+ *
+ * When it returns ::IOT_OK the bytes are durable: they survive a power cut.
+ * @param component Component id.
+ * @param offset    Byte offset in the slot.
+ * @param data      Bytes to write.
+ * @param len       Number of bytes.
+ * @retval IOT_OK Written and durable.
+ * @retval IOT_ERR_INVALID_ARG NULL @p data with non-zero @p len.
+ * @retval IOT_ERR_NOT_FOUND No such component.
+ * @retval IOT_ERR_BAD_STATE Not in the WRITING state.
+ * @retval IOT_ERR_STORAGE_FULL @p offset + @p len exceeds the slot size.
+ * @retval IOT_ERR_IO The write failed.
+ */
+iot_status_t iot_port_fw_write(iot_port_fw_component_t component, uint32_t offset,
+                               const uint8_t *data, size_t len);
+
+/**
+ * @brief Read back bytes from the staging slot (to verify or to resume).
+ * @param component Component id.
+ * @param offset    Byte offset in the slot.
+ * @param buf       Destination.
+ * @param len       Number of bytes.
+ * @retval IOT_OK Read.
+ * @retval IOT_ERR_INVALID_ARG NULL @p buf with non-zero @p len, or range outside the slot.
+ * @retval IOT_ERR_NOT_FOUND No such component.
+ * @retval IOT_ERR_IO The read failed.
+ */
+iot_status_t iot_port_fw_read(iot_port_fw_component_t component, uint32_t offset, uint8_t *buf,
+                              size_t len);
+
+/**
+ * @brief Mark the written image complete (WRITING to CANDIDATE).
+ * @param component Component id.
+ * @retval IOT_OK Done.
+ * @retval IOT_ERR_NOT_FOUND No such component.
+ * @retval IOT_ERR_BAD_STATE Not in the WRITING state.
+ * @retval IOT_ERR_IO The state could not be saved.
+ */
+iot_status_t iot_port_fw_finish(iot_port_fw_component_t component);
+
+/**
+ * @brief Stage the candidate for a trial boot (CANDIDATE to STAGED).
+ * @param component Component id.
+ * @retval IOT_OK The next boot test-boots the candidate.
+ * @retval IOT_ERR_NOT_FOUND No such component.
+ * @retval IOT_ERR_BAD_STATE Not in the CANDIDATE state.
+ * @retval IOT_ERR_IO The state could not be saved.
+ */
+iot_status_t iot_port_fw_install(iot_port_fw_component_t component);
+
+/**
+ * @brief Abandon an update in progress (WRITING, CANDIDATE, STAGED or FAILED to READY).
+ * @param component Component id.
+ * @retval IOT_OK Back to READY.
+ * @retval IOT_ERR_NOT_FOUND No such component.
+ * @retval IOT_ERR_BAD_STATE The component is on trial or rejected (use accept/reject).
+ * @retval IOT_ERR_IO The state could not be saved.
+ */
+iot_status_t iot_port_fw_cancel(iot_port_fw_component_t component);
+
+/**
+ * @brief Accept the image running on trial (TRIAL to READY): it becomes permanent.
+ * @param component Component id.
+ * @retval IOT_OK Accepted.
+ * @retval IOT_ERR_NOT_FOUND No such component.
+ * @retval IOT_ERR_BAD_STATE Not in the TRIAL state.
+ * @retval IOT_ERR_IO The state could not be saved.
+ */
+iot_status_t iot_port_fw_accept(iot_port_fw_component_t component);
+
+/**
+ * @brief Reject the trial or staged image (TRIAL or STAGED to REJECTED or READY).
+ * @param component Component id.
+ * @retval IOT_OK Rejected: the next boot runs the previous image.
+ * @retval IOT_ERR_NOT_FOUND No such component.
+ * @retval IOT_ERR_BAD_STATE Neither on trial nor staged.
+ * @retval IOT_ERR_IO The state could not be saved.
+ */
+iot_status_t iot_port_fw_reject(iot_port_fw_component_t component);
+
+/**
+ * @brief Ask the platform to reboot so that a staged or rejected image takes effect.
+ * @retval IOT_OK The reboot was requested (on posix: the host boot step runs at next start).
+ * @retval IOT_ERR_NOT_SUPPORTED The platform cannot reboot itself.
+ */
+iot_status_t iot_port_fw_request_reboot(void);
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CORSTONE_IOT_PORT_H */

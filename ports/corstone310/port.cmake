@@ -1,0 +1,9 @@
+# SPDX-License-Identifier: Apache-2.0
+# Corstone-310 (Cortex-M85, SSE-310 memory map). GCC 12 has no
+# -mcpu=cortex-m85, so the architecture is named instead: Armv8.1-M with MVE
+# (integer and float) and double-precision FPU. What this leaves out (PACBTI
+# branch protection, M85-specific scheduling) is listed in doc/porting.md.
+add_compile_options(-march=armv8.1-m.main+mve.fp+fp.dp -mthumb -mfloat-abi=hard
+                    -ffunction-sections -fdata-sections -fno-branch-count-reg)
+set(IOT_PORT_SOURCES "")
+set(IOT_PKGCONFIG_LIBS_PRIVATE "")

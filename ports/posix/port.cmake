@@ -1,0 +1,18 @@
+# SPDX-License-Identifier: Apache-2.0
+# posix port: Linux and other POSIX hosts. PSA Crypto and TLS come from Mbed TLS.
+find_package(Threads REQUIRED)
+find_package(MbedTLS REQUIRED)
+
+set(_dir ${CMAKE_CURRENT_LIST_DIR})
+set(IOT_PORT_SOURCES
+  ${_dir}/posix_time.c
+  ${_dir}/posix_mutex.c
+  ${_dir}/posix_socket.c
+  ${_dir}/posix_entropy.c
+  ${_dir}/posix_log.c
+)
+set(IOT_PORT_LIBRARIES MbedTLS::mbedtls Threads::Threads)
+set(IOT_PORT_PRIVATE_LIBRARIES MbedTLS::mbedtls Threads::Threads)
+set(IOT_PORT_PUBLIC_HEADERS "")
+# Libraries a static link needs, for corstone_iot.pc's Libs.private.
+set(IOT_PKGCONFIG_LIBS_PRIVATE "-lmbedtls -lmbedx509 -lmbedcrypto -lpthread")
