@@ -144,6 +144,20 @@ iot_status_t iot_port_tcp_recv(iot_port_socket_t *sock, uint8_t *buf, size_t len
                                uint32_t timeout_ms, size_t *received);
 
 /**
+ * @brief Wait until data can be read from @p sock without blocking.
+ *
+ * Lets one thread wait for input while another thread sends, without
+ * holding the lock that serialises the connection.
+ * @param sock       A connected socket.
+ * @param timeout_ms Longest wait; 0 only polls.
+ * @retval IOT_OK Readable (data or end of stream is pending).
+ * @retval IOT_ERR_TIMEOUT Nothing to read within @p timeout_ms.
+ * @retval IOT_ERR_NET_IO The wait itself failed.
+ * @retval IOT_ERR_INVALID_ARG NULL or closed socket.
+ */
+iot_status_t iot_port_tcp_wait_readable(iot_port_socket_t *sock, uint32_t timeout_ms);
+
+/**
  * @brief Close the connection and mark @p sock unconnected. Safe to call twice.
  * @param sock The socket; NULL is ignored.
  */

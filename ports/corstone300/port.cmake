@@ -5,4 +5,6 @@
 add_compile_options(-mcpu=cortex-m55 -mthumb -mfloat-abi=hard -ffunction-sections
                     -fdata-sections -fno-branch-count-reg)
 set(IOT_PORT_SOURCES "")
+# TLS (net/) joins when Mbed TLS is cross-built for the board.
+set(IOT_CORE_MODULES common mqtt)
 set(IOT_PKGCONFIG_LIBS_PRIVATE "")

@@ -6,4 +6,6 @@
 add_compile_options(-march=armv8.1-m.main+mve.fp+fp.dp -mthumb -mfloat-abi=hard
                     -ffunction-sections -fdata-sections -fno-branch-count-reg)
 set(IOT_PORT_SOURCES "")
+# TLS (net/) joins when Mbed TLS is cross-built for the board.
+set(IOT_CORE_MODULES common mqtt)
 set(IOT_PKGCONFIG_LIBS_PRIVATE "")

@@ -4,13 +4,8 @@ find_package(Threads REQUIRED)
 find_package(MbedTLS REQUIRED)
 
 set(_dir ${CMAKE_CURRENT_LIST_DIR})
-set(IOT_PORT_SOURCES
-  ${_dir}/posix_time.c
-  ${_dir}/posix_mutex.c
-  ${_dir}/posix_socket.c
-  ${_dir}/posix_entropy.c
-  ${_dir}/posix_log.c
-)
+file(GLOB IOT_PORT_SOURCES CONFIGURE_DEPENDS ${_dir}/*.c)
+set(IOT_CORE_MODULES common mqtt net)
 set(IOT_PORT_LIBRARIES MbedTLS::mbedtls Threads::Threads)
 set(IOT_PORT_PRIVATE_LIBRARIES MbedTLS::mbedtls Threads::Threads)
 set(IOT_PORT_PUBLIC_HEADERS "")

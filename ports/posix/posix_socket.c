@@ -182,6 +182,14 @@ iot_status_t iot_port_tcp_recv(iot_port_socket_t *sock, uint8_t *buf, size_t len
     }
 }
 
+iot_status_t iot_port_tcp_wait_readable(iot_port_socket_t *sock, uint32_t timeout_ms)
+{
+    if (sock == NULL || sock->handle < 0) {
+        return IOT_ERR_INVALID_ARG;
+    }
+    return wait_fd((int)sock->handle, POLLIN, timeout_ms);
+}
+
 void iot_port_tcp_close(iot_port_socket_t *sock)
 {
     if (sock != NULL && sock->handle >= 0) {
