@@ -85,6 +85,45 @@ void iot_port_mutex_unlock(iot_port_mutex_t *mutex);
 void iot_port_mutex_destroy(iot_port_mutex_t *mutex);
 /** @} */
 
+/** @name Thread
+ *
+ * Optional: only the background thread of the MQTT client uses it. Ports
+ * without threads return ::IOT_ERR_NOT_SUPPORTED.
+ *  @{ */
+
+/** @brief A thread handle, port-defined. */
+typedef struct iot_port_thread {
+    uintptr_t handle; /**< Port-defined; 0 when no thread. */
+} iot_port_thread_t;
+
+/** @brief Entry point of a port thread. */
+typedef void (*iot_port_thread_fn_t)(void *arg);
+
+/**
+ * @brief Start a thread running @p fn(@p arg).
+ * @param thread Receives the handle.
+ * @param fn     Entry point.
+ * @param arg    Passed to @p fn.
+ * @retval IOT_OK Started.
+ * @retval IOT_ERR_INVALID_ARG NULL @p thread or @p fn.
+ * @retval IOT_ERR_NO_MEMORY The platform could not create a thread.
+ * @retval IOT_ERR_NOT_SUPPORTED The port has no threads.
+ */
+iot_status_t iot_port_thread_start(iot_port_thread_t *thread, iot_port_thread_fn_t fn, void *arg);
+
+/**
+ * @brief An identifier of the calling thread, unique among live threads.
+ * @return A non-zero id; ports without threads return 1.
+ */
+uintptr_t iot_port_thread_id(void);
+
+/**
+ * @brief Wait for a thread started by iot_port_thread_start() to return.
+ * @param thread The thread; its handle is reset to 0.
+ */
+void iot_port_thread_join(iot_port_thread_t *thread);
+/** @} */
+
 /** @name TCP socket
  *  @{ */
 
@@ -199,6 +238,11 @@ void iot_port_log_write(iot_log_level_t level, const char *module, const char *l
  * A new image is written into the staging slot, finished, installed for a
  * trial boot, and then accepted or rejected. On boards the port maps these
  * calls onto psa_fwu_*; on posix the slots are files.
+ *
+ * Besides the codes listed with each function, every iot_port_fw_* call may
+ * return ::IOT_ERR_BAD_STATE when the port's storage is not configured yet
+ * (posix: no directory set) and ::IOT_ERR_STORAGE_CORRUPT when the persisted
+ * state record fails its integrity check (the record is left as it is).
  *  @{ */
 
 /** @brief Identifies an updatable firmware component. */

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* posix port: test hook of posix_fw.c (private; not installed, not exported).
+ *
+ * The unit tests simulate a crash between any two file operations of the
+ * firmware slots: a forked child arms the hook, runs a transition and is
+ * stopped by _exit() part-way; the parent then checks that the files left
+ * behind lead to the same decision. */
+#ifndef CORSTONE_IOT_POSIX_FW_INTERNAL_H
+#define CORSTONE_IOT_POSIX_FW_INTERNAL_H
+
+/* Exit status of a process stopped by the crash hook. */
+#define IOT_POSIX_FW_TEST_CRASH_EXIT 86
+
+/* Negative (the default): disabled. N >= 0: the module performs N more file
+ * operations (create, write, fsync, rename, unlink, directory fsync) and
+ * calls _exit(IOT_POSIX_FW_TEST_CRASH_EXIT) instead of the next one. */
+extern int iot_posix_fw_test_crash_after;
+
+#endif /* CORSTONE_IOT_POSIX_FW_INTERNAL_H */
