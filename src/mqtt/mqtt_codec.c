@@ -1,0 +1,1123 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* MQTT 3.1.1 codec: builds and parses control packets in caller-owned buffers. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "mqtt_codec.h"
+
+/* Strings and binary fields carry a 16-bit length prefix (1.5.3). */
+#define STRING_MAX 65535u
+#define PROTOCOL_LEVEL_311 4u
+/* Protocol name field, level, connect flags and keep alive (3.1.2). */
+#define CONNECT_VARIABLE_HEADER_LEN 10u
+
+/* Connect flags (3.1.2.3). */
+#define CONNECT_RESERVED 0x01u
+#define CONNECT_CLEAN_SESSION 0x02u
+#define CONNECT_WILL 0x04u
+#define CONNECT_WILL_QOS_SHIFT 3u
+#define CONNECT_WILL_QOS_MASK 0x18u
+#define CONNECT_WILL_RETAIN 0x20u
+#define CONNECT_PASSWORD 0x40u
+#define CONNECT_USERNAME 0x80u
+
+/* Flags in the low nibble of a PUBLISH first byte (3.3.1). */
+#define PUBLISH_RETAIN 0x01u
+#define PUBLISH_QOS_SHIFT 1u
+#define PUBLISH_DUP 0x08u
+
+#define CONNACK_SESSION_PRESENT 0x01u
+#define CONNACK_MAX_RETURN_CODE 5u
+#define SUBACK_FAILURE 0x80u
+
+#define TYPE_BIT(t) (1u << (unsigned)(t))
+#define CLIENT_RECEIVES                                                                             \
+    (TYPE_BIT(MQTT_CONNACK) | TYPE_BIT(MQTT_PUBLISH) | TYPE_BIT(MQTT_PUBACK) | TYPE_BIT(MQTT_PUBREC) | \
+     TYPE_BIT(MQTT_PUBREL) | TYPE_BIT(MQTT_PUBCOMP) | TYPE_BIT(MQTT_SUBACK) | TYPE_BIT(MQTT_UNSUBACK) | \
+     TYPE_BIT(MQTT_PINGRESP))
+#define SERVER_RECEIVES                                                                             \
+    (TYPE_BIT(MQTT_CONNECT) | TYPE_BIT(MQTT_PUBLISH) | TYPE_BIT(MQTT_PUBACK) | TYPE_BIT(MQTT_PUBREC) | \
+     TYPE_BIT(MQTT_PUBREL) | TYPE_BIT(MQTT_PUBCOMP) | TYPE_BIT(MQTT_SUBSCRIBE) |                     \
+     TYPE_BIT(MQTT_UNSUBSCRIBE) | TYPE_BIT(MQTT_PINGREQ) | TYPE_BIT(MQTT_DISCONNECT))
+
+static const uint8_t protocol_name[] = { 'M', 'Q', 'T', 'T' };
+
+/* ---- Shared checks ------------------------------------------------------- */
+
+/* Bounds for the byte after a lead byte: this is what rules out overlong
+ * forms, surrogates and code points above U+10FFFF (RFC 3629 table). Returns
+ * the sequence length, 0 for a byte that cannot start one (U+0000 included,
+ * which 1.5.3 forbids). */
+static size_t utf8_sequence(uint8_t lead, uint8_t *lo, uint8_t *hi)
+{
+    *lo = 0x80u;
+    *hi = 0xBFu;
+    if (lead >= 0x01u && lead <= 0x7Fu) {
+        return 1u;
+    }
+    if (lead >= 0xC2u && lead <= 0xDFu) {
+        return 2u;
+    }
+    if (lead >= 0xE0u && lead <= 0xEFu) {
+        *lo = (lead == 0xE0u) ? 0xA0u : 0x80u;
+        *hi = (lead == 0xEDu) ? 0x9Fu : 0xBFu;
+        return 3u;
+    }
+    if (lead >= 0xF0u && lead <= 0xF4u) {
+        *lo = (lead == 0xF0u) ? 0x90u : 0x80u;
+        *hi = (lead == 0xF4u) ? 0x8Fu : 0xBFu;
+        return 4u;
+    }
+    return 0u;
+}
+
+static bool utf8_valid(mqtt_span_t s)
+{
+    size_t i = 0u;
+
+    if (s.len > 0u && s.data == NULL) {
+        return false;
+    }
+    while (i < s.len) {
+        uint8_t lo;
+        uint8_t hi;
+        size_t k;
+        size_t n = utf8_sequence(s.data[i], &lo, &hi);
+
+        if (n == 0u || n > s.len - i) {
+            return false;
+        }
+        if (n > 1u && (s.data[i + 1u] < lo || s.data[i + 1u] > hi)) {
+            return false;
+        }
+        for (k = 2u; k < n; k++) {
+            if ((s.data[i + k] & 0xC0u) != 0x80u) {
+                return false;
+            }
+        }
+        i += n;
+    }
+    return true;
+}
+
+static bool span_ok(mqtt_span_t s)
+{
+    return s.len == 0u || s.data != NULL;
+}
+
+/* A field an encoder will copy: present and short enough for its prefix. */
+static iot_status_t check_field(mqtt_span_t s)
+{
+    if (!span_ok(s)) {
+        return IOT_ERR_INVALID_ARG;
+    }
+    return (s.len > STRING_MAX) ? IOT_ERR_PACKET_TOO_LARGE : IOT_OK;
+}
+
+/* A UTF-8 string field that is not a topic (client id, user name). */
+static iot_status_t check_utf8_field(mqtt_span_t s)
+{
+    iot_status_t st = check_field(s);
+
+    if (st == IOT_OK && !utf8_valid(s)) {
+        st = IOT_ERR_INVALID_ARG;
+    }
+    return st;
+}
+
+static iot_status_t check_topic_field(mqtt_span_t s, bool is_filter)
+{
+    iot_status_t st = check_field(s);
+
+    if (st != IOT_OK) {
+        return st;
+    }
+    return is_filter ? mqtt_validate_topic_filter(s) : mqtt_validate_topic_name(s);
+}
+
+/* ---- Encoding helpers ---------------------------------------------------- */
+
+static size_t varint_size(size_t value)
+{
+    size_t n = 1u;
+
+    while (value > 127u) {
+        value >>= 7;
+        n++;
+    }
+    return n;
+}
+
+/* Bytes of a whole packet with this remaining length, or PACKET_TOO_LARGE. */
+static iot_status_t packet_size(size_t remaining, size_t *total)
+{
+    if (remaining > MQTT_MAX_REMAINING_LENGTH) {
+        return IOT_ERR_PACKET_TOO_LARGE;
+    }
+    *total = 1u + varint_size(remaining) + remaining;
+    return IOT_OK;
+}
+
+/* buf may be NULL only with cap 0, which lets a caller ask for the size. */
+static bool output_ok(const uint8_t *buf, size_t cap)
+{
+    return buf != NULL || cap == 0u;
+}
+
+static iot_status_t reserve(size_t need, size_t cap, size_t *out_len)
+{
+    if (out_len != NULL) {
+        *out_len = need;
+    }
+    return (need > cap) ? IOT_ERR_BUFFER_TOO_SMALL : IOT_OK;
+}
+
+static uint8_t *put_u8(uint8_t *p, unsigned v)
+{
+    *p = (uint8_t)v;
+    return p + 1;
+}
+
+static uint8_t *put_u16(uint8_t *p, size_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)(v & 0xFFu);
+    return p + 2;
+}
+
+static uint8_t *put_bytes(uint8_t *p, const uint8_t *data, size_t len)
+{
+    /* memcpy with a NULL source is undefined even for zero bytes. */
+    if (len > 0u) {
+        memcpy(p, data, len);
+    }
+    return p + len;
+}
+
+static uint8_t *put_field(uint8_t *p, mqtt_span_t s)
+{
+    return put_bytes(put_u16(p, s.len), s.data, s.len);
+}
+
+static uint8_t *put_fixed_header(uint8_t *p, unsigned first_byte, size_t remaining)
+{
+    p = put_u8(p, first_byte);
+    do {
+        unsigned digit = (unsigned)(remaining & 0x7Fu);
+
+        remaining >>= 7;
+        p = put_u8(p, (remaining > 0u) ? (digit | 0x80u) : digit);
+    } while (remaining > 0u);
+    return p;
+}
+
+/* ---- CONNECT ------------------------------------------------------------- */
+
+static iot_status_t check_connect_will(const mqtt_connect_t *c)
+{
+    iot_status_t st;
+
+    if (!c->has_will) {
+        return IOT_OK;
+    }
+    if (c->will_qos > 2u) {
+        return IOT_ERR_INVALID_ARG;
+    }
+    st = check_topic_field(c->will_topic, false);
+    return (st == IOT_OK) ? check_field(c->will_payload) : st;
+}
+
+static iot_status_t check_connect(const mqtt_connect_t *c)
+{
+    iot_status_t st;
+
+    if (c->has_password && !c->has_username) {
+        return IOT_ERR_INVALID_ARG;
+    }
+    if (c->client_id.len == 0u && !c->clean_session) {
+        return IOT_ERR_INVALID_ARG;
+    }
+    st = check_utf8_field(c->client_id);
+    if (st == IOT_OK) {
+        st = check_connect_will(c);
+    }
+    if (st == IOT_OK && c->has_username) {
+        st = check_utf8_field(c->username);
+    }
+    if (st == IOT_OK && c->has_password) {
+        st = check_field(c->password);
+    }
+    return st;
+}
+
+static size_t connect_remaining(const mqtt_connect_t *c)
+{
+    size_t n = CONNECT_VARIABLE_HEADER_LEN + 2u + c->client_id.len;
+
+    if (c->has_will) {
+        n += 2u + c->will_topic.len + 2u + c->will_payload.len;
+    }
+    if (c->has_username) {
+        n += 2u + c->username.len;
+    }
+    if (c->has_password) {
+        n += 2u + c->password.len;
+    }
+    return n;
+}
+
+static unsigned connect_flags(const mqtt_connect_t *c)
+{
+    unsigned f = c->clean_session ? CONNECT_CLEAN_SESSION : 0u;
+
+    if (c->has_will) {
+        f |= CONNECT_WILL | ((unsigned)c->will_qos << CONNECT_WILL_QOS_SHIFT);
+        f |= c->will_retain ? CONNECT_WILL_RETAIN : 0u;
+    }
+    f |= c->has_username ? CONNECT_USERNAME : 0u;
+    f |= c->has_password ? CONNECT_PASSWORD : 0u;
+    return f;
+}
+
+static void write_connect(const mqtt_connect_t *c, size_t remaining, uint8_t *p)
+{
+    p = put_fixed_header(p, (unsigned)MQTT_CONNECT << 4, remaining);
+    p = put_u16(p, sizeof(protocol_name));
+    p = put_bytes(p, protocol_name, sizeof(protocol_name));
+    p = put_u8(p, PROTOCOL_LEVEL_311);
+    p = put_u8(p, connect_flags(c));
+    p = put_u16(p, c->keep_alive_s);
+    p = put_field(p, c->client_id);
+    if (c->has_will) {
+        p = put_field(p, c->will_topic);
+        p = put_field(p, c->will_payload);
+    }
+    if (c->has_username) {
+        p = put_field(p, c->username);
+    }
+    if (c->has_password) {
+        (void)put_field(p, c->password);
+    }
+}
+
+iot_status_t mqtt_encode_connect(const mqtt_connect_t *c, uint8_t *buf, size_t cap, size_t *out_len)
+{
+    iot_status_t st;
+    size_t remaining;
+    size_t total = 0u;
+
+    if (c == NULL || !output_ok(buf, cap)) {
+        return IOT_ERR_INVALID_ARG;
+    }
+    st = check_connect(c);
+    if (st != IOT_OK) {
+        return st;
+    }
+    remaining = connect_remaining(c);
+    st = packet_size(remaining, &total);
+    if (st == IOT_OK) {
+        st = reserve(total, cap, out_len);
+    }
+    if (st == IOT_OK) {
+        write_connect(c, remaining, buf);
+    }
+    return st;
+}
+
+/* ---- PUBLISH ------------------------------------------------------------- */
+
+static iot_status_t check_publish(const mqtt_publish_t *p)
+{
+    if (p->qos > 2u) {
+        return IOT_ERR_INVALID_ARG;
+    }
+    if (p->qos > 0u && p->packet_id == 0u) {
+        return IOT_ERR_INVALID_ARG;
+    }
+    /* 3.3.1.1: DUP must be 0 for QoS 0; refuse rather than send a packet
+     * the broker has to treat as malformed. */
+    if (p->qos == 0u && p->dup) {
+        return IOT_ERR_INVALID_ARG;
+    }
+    return check_topic_field(p->topic, false);
+}
+
+/* Everything after the fixed header up to the payload. */
+static size_t publish_variable_header_len(const mqtt_publish_t *p)
+{
+    return 2u + p->topic.len + ((p->qos > 0u) ? 2u : 0u);
+}
+
+static iot_status_t publish_remaining(const mqtt_publish_t *p, size_t *remaining)
+{
+    size_t head = publish_variable_header_len(p);
+
+    /* Compared by subtraction so a huge payload.len cannot wrap around. */
+    if (p->payload.len > MQTT_MAX_REMAINING_LENGTH - head) {
+        return IOT_ERR_PACKET_TOO_LARGE;
+    }
+    *remaining = head + p->payload.len;
+    return IOT_OK;
+}
+
+static uint8_t *write_publish_header(const mqtt_publish_t *p, size_t remaining, uint8_t *out)
+{
+    unsigned first = ((unsigned)MQTT_PUBLISH << 4) | ((unsigned)p->qos << PUBLISH_QOS_SHIFT);
+
+    first |= p->dup ? PUBLISH_DUP : 0u;
+    first |= p->retain ? PUBLISH_RETAIN : 0u;
+    out = put_fixed_header(out, first, remaining);
+    out = put_field(out, p->topic);
+    if (p->qos > 0u) {
+        out = put_u16(out, p->packet_id);
+    }
+    return out;
+}
+
+/* with_payload: the payload bytes will be copied, so they must exist. */
+static iot_status_t prepare_publish(const mqtt_publish_t *p, const uint8_t *buf, size_t cap,
+                                    bool with_payload, size_t *remaining)
+{
+    iot_status_t st;
+
+    if (p == NULL || !output_ok(buf, cap) || (with_payload && !span_ok(p->payload))) {
+        return IOT_ERR_INVALID_ARG;
+    }
+    st = check_publish(p);
+    return (st == IOT_OK) ? publish_remaining(p, remaining) : st;
+}
+
+iot_status_t mqtt_encode_publish(const mqtt_publish_t *p, uint8_t *buf, size_t cap, size_t *out_len)
+{
+    size_t remaining = 0u;
+    size_t total = 0u;
+    iot_status_t st = prepare_publish(p, buf, cap, true, &remaining);
+
+    if (st == IOT_OK) {
+        st = packet_size(remaining, &total);
+    }
+    if (st == IOT_OK) {
+        st = reserve(total, cap, out_len);
+    }
+    if (st == IOT_OK) {
+        (void)put_bytes(write_publish_header(p, remaining, buf), p->payload.data, p->payload.len);
+    }
+    return st;
+}
+
+iot_status_t mqtt_encode_publish_header(const mqtt_publish_t *p, uint8_t *buf, size_t cap,
+                                        size_t *out_len)
+{
+    size_t remaining = 0u;
+    iot_status_t st = prepare_publish(p, buf, cap, false, &remaining);
+
+    if (st == IOT_OK) {
+        size_t header = 1u + varint_size(remaining) + publish_variable_header_len(p);
+
+        st = reserve(header, cap, out_len);
+    }
+    if (st == IOT_OK) {
+        (void)write_publish_header(p, remaining, buf);
+    }
+    return st;
+}
+
+/* ---- Fixed-size packets -------------------------------------------------- */
+
+iot_status_t mqtt_encode_ack(mqtt_packet_type_t type, uint16_t packet_id, uint8_t *buf, size_t cap,
+                             size_t *out_len)
+{
+    iot_status_t st;
+    unsigned flags = (type == MQTT_PUBREL) ? 0x2u : 0u;
+
+    if (type != MQTT_PUBACK && type != MQTT_PUBREC && type != MQTT_PUBREL && type != MQTT_PUBCOMP &&
+        type != MQTT_UNSUBACK) {
+        return IOT_ERR_INVALID_ARG;
+    }
+    if (packet_id == 0u || !output_ok(buf, cap)) {
+        return IOT_ERR_INVALID_ARG;
+    }
+    st = reserve(4u, cap, out_len);
+    if (st == IOT_OK) {
+        (void)put_u16(put_fixed_header(buf, ((unsigned)type << 4) | flags, 2u), packet_id);
+    }
+    return st;
+}
+
+iot_status_t mqtt_encode_empty(mqtt_packet_type_t type, uint8_t *buf, size_t cap, size_t *out_len)
+{
+    iot_status_t st;
+
+    if (type != MQTT_PINGREQ && type != MQTT_PINGRESP && type != MQTT_DISCONNECT) {
+        return IOT_ERR_INVALID_ARG;
+    }
+    if (!output_ok(buf, cap)) {
+        return IOT_ERR_INVALID_ARG;
+    }
+    st = reserve(2u, cap, out_len);
+    if (st == IOT_OK) {
+        (void)put_fixed_header(buf, (unsigned)type << 4, 0u);
+    }
+    return st;
+}
+
+iot_status_t mqtt_encode_connack(bool session_present, uint8_t return_code, uint8_t *buf, size_t cap,
+                                 size_t *out_len)
+{
+    iot_status_t st;
+
+    /* 3.2.2.2: a refusal never claims a stored session. */
+    if (return_code > CONNACK_MAX_RETURN_CODE || (session_present && return_code != 0u)) {
+        return IOT_ERR_INVALID_ARG;
+    }
+    if (!output_ok(buf, cap)) {
+        return IOT_ERR_INVALID_ARG;
+    }
+    st = reserve(4u, cap, out_len);
+    if (st == IOT_OK) {
+        uint8_t *p = put_fixed_header(buf, (unsigned)MQTT_CONNACK << 4, 2u);
+
+        (void)put_u8(put_u8(p, session_present ? CONNACK_SESSION_PRESENT : 0u), return_code);
+    }
+    return st;
+}
+
+/* ---- SUBSCRIBE, UNSUBSCRIBE, SUBACK ------------------------------------- */
+
+/* SUBSCRIBE and UNSUBSCRIBE share one layout; subs is set for SUBSCRIBE
+ * (filter followed by a QoS byte) and spans for UNSUBSCRIBE. */
+typedef struct filter_list {
+    const mqtt_subscription_t *subs;
+    const mqtt_span_t *spans;
+    size_t count;
+} filter_list_t;
+
+static mqtt_span_t filter_at(const filter_list_t *l, size_t i)
+{
+    return (l->subs != NULL) ? l->subs[i].filter : l->spans[i];
+}
+
+static iot_status_t filters_remaining(const filter_list_t *l, size_t *remaining)
+{
+    size_t i;
+    size_t n = 2u; /* packet id */
+    size_t per_filter_extra = (l->subs != NULL) ? 3u : 2u;
+
+    for (i = 0; i < l->count; i++) {
+        mqtt_span_t f = filter_at(l, i);
+        iot_status_t st = check_topic_field(f, true);
+
+        if (st != IOT_OK) {
+            return st;
+        }
+        if (l->subs != NULL && l->subs[i].qos > 2u) {
+            return IOT_ERR_INVALID_ARG;
+        }
+        /* Each step adds at most 65538, so checking as we go cannot wrap. */
+        n += per_filter_extra + f.len;
+        if (n > MQTT_MAX_REMAINING_LENGTH) {
+            return IOT_ERR_PACKET_TOO_LARGE;
+        }
+    }
+    *remaining = n;
+    return IOT_OK;
+}
+
+static void write_filters(const filter_list_t *l, uint8_t *p)
+{
+    size_t i;
+
+    for (i = 0; i < l->count; i++) {
+        p = put_field(p, filter_at(l, i));
+        if (l->subs != NULL) {
+            p = put_u8(p, l->subs[i].qos);
+        }
+    }
+}
+
+static iot_status_t encode_filter_packet(mqtt_packet_type_t type, uint16_t packet_id,
+                                         const filter_list_t *l, uint8_t *buf, size_t cap,
+                                         size_t *out_len)
+{
+    iot_status_t st;
+    size_t remaining = 0u;
+    size_t total = 0u;
+
+    if (packet_id == 0u || l->count == 0u || !output_ok(buf, cap)) {
+        return IOT_ERR_INVALID_ARG;
+    }
+    st = filters_remaining(l, &remaining);
+    if (st == IOT_OK) {
+        st = packet_size(remaining, &total);
+    }
+    if (st == IOT_OK) {
+        st = reserve(total, cap, out_len);
+    }
+    if (st == IOT_OK) {
+        /* 2.2.2: both types carry the fixed flags 0010. */
+        uint8_t *p = put_fixed_header(buf, ((unsigned)type << 4) | 0x2u, remaining);
+
+        write_filters(l, put_u16(p, packet_id));
+    }
+    return st;
+}
+
+iot_status_t mqtt_encode_subscribe(uint16_t packet_id, const mqtt_subscription_t *subs, size_t count,
+                                   uint8_t *buf, size_t cap, size_t *out_len)
+{
+    filter_list_t l = { subs, NULL, count };
+
+    if (subs == NULL) {
+        return IOT_ERR_INVALID_ARG;
+    }
+    return encode_filter_packet(MQTT_SUBSCRIBE, packet_id, &l, buf, cap, out_len);
+}
+
+iot_status_t mqtt_encode_unsubscribe(uint16_t packet_id, const mqtt_span_t *filters, size_t count,
+                                     uint8_t *buf, size_t cap, size_t *out_len)
+{
+    filter_list_t l = { NULL, filters, count };
+
+    if (filters == NULL) {
+        return IOT_ERR_INVALID_ARG;
+    }
+    return encode_filter_packet(MQTT_UNSUBSCRIBE, packet_id, &l, buf, cap, out_len);
+}
+
+static bool suback_code_ok(uint8_t code)
+{
+    return code <= 2u || code == SUBACK_FAILURE;
+}
+
+iot_status_t mqtt_encode_suback(uint16_t packet_id, const uint8_t *return_codes, size_t count,
+                                uint8_t *buf, size_t cap, size_t *out_len)
+{
+    size_t i;
+    size_t total = 0u;
+    iot_status_t st;
+
+    if (packet_id == 0u || return_codes == NULL || count == 0u || !output_ok(buf, cap)) {
+        return IOT_ERR_INVALID_ARG;
+    }
+    if (count > MQTT_MAX_REMAINING_LENGTH - 2u) {
+        return IOT_ERR_PACKET_TOO_LARGE;
+    }
+    for (i = 0; i < count; i++) {
+        if (!suback_code_ok(return_codes[i])) {
+            return IOT_ERR_INVALID_ARG;
+        }
+    }
+    st = packet_size(2u + count, &total);
+    if (st == IOT_OK) {
+        st = reserve(total, cap, out_len);
+    }
+    if (st == IOT_OK) {
+        uint8_t *p = put_fixed_header(buf, (unsigned)MQTT_SUBACK << 4, 2u + count);
+
+        (void)put_bytes(put_u16(p, packet_id), return_codes, count);
+    }
+    return st;
+}
+
+/* ---- Decoding helpers ---------------------------------------------------- */
+
+/* Cursor over the unread part of a packet; every take_* checks the bound
+ * first, so a lying length field can only make a take fail. */
+typedef struct reader {
+    const uint8_t *p;
+    size_t left;
+} reader_t;
+
+static bool take_bytes(reader_t *r, size_t n, const uint8_t **out)
+{
+    if (n > r->left) {
+        return false;
+    }
+    *out = r->p;
+    r->p += n;
+    r->left -= n;
+    return true;
+}
+
+static bool take_u8(reader_t *r, uint8_t *v)
+{
+    const uint8_t *b = NULL;
+
+    if (!take_bytes(r, 1u, &b)) {
+        return false;
+    }
+    *v = b[0];
+    return true;
+}
+
+static bool take_u16(reader_t *r, uint16_t *v)
+{
+    const uint8_t *b = NULL;
+
+    if (!take_bytes(r, 2u, &b)) {
+        return false;
+    }
+    *v = (uint16_t)(((unsigned)b[0] << 8) | b[1]);
+    return true;
+}
+
+static bool take_field(reader_t *r, mqtt_span_t *s)
+{
+    uint16_t n = 0u;
+
+    if (!take_u16(r, &n)) {
+        return false;
+    }
+    s->len = n;
+    return take_bytes(r, n, &s->data);
+}
+
+static bool take_utf8_field(reader_t *r, mqtt_span_t *s)
+{
+    return take_field(r, s) && utf8_valid(*s);
+}
+
+/* A non-zero packet identifier (2.3.1). */
+static bool take_packet_id(reader_t *r, uint16_t *id)
+{
+    return take_u16(r, id) && *id != 0u;
+}
+
+/* ---- Fixed header -------------------------------------------------------- */
+
+iot_status_t mqtt_decode_fixed_header(const uint8_t *buf, size_t len, uint8_t *first_byte,
+                                      size_t *remaining_len, size_t *header_len)
+{
+    size_t i;
+    size_t value = 0u;
+
+    if ((buf == NULL && len > 0u) || first_byte == NULL || remaining_len == NULL || header_len == NULL) {
+        return IOT_ERR_INVALID_ARG;
+    }
+    for (i = 1u; i <= 4u; i++) {
+        uint8_t b;
+
+        if (i >= len) {
+            return IOT_ERR_INCOMPLETE;
+        }
+        b = buf[i];
+        value |= (size_t)(b & 0x7Fu) << (7u * (i - 1u));
+        if ((b & 0x80u) == 0u) {
+            /* A zero final byte after others means a shorter form existed. */
+            if (i > 1u && b == 0u) {
+                return IOT_ERR_MQTT_PROTOCOL;
+            }
+            *first_byte = buf[0];
+            *remaining_len = value;
+            *header_len = i + 1u;
+            return IOT_OK;
+        }
+    }
+    return IOT_ERR_MQTT_PROTOCOL;
+}
+
+/* ---- Packet bodies ------------------------------------------------------- */
+
+static iot_status_t decode_connack(mqtt_packet_t *pkt, reader_t *r)
+{
+    uint8_t ack_flags = 0u;
+    uint8_t code = 0u;
+
+    if (r->left != 2u || !take_u8(r, &ack_flags) || !take_u8(r, &code)) {
+        return IOT_ERR_MQTT_PROTOCOL;
+    }
+    if ((ack_flags & (uint8_t)~CONNACK_SESSION_PRESENT) != 0u || code > CONNACK_MAX_RETURN_CODE) {
+        return IOT_ERR_MQTT_PROTOCOL;
+    }
+    if (code != 0u && ack_flags != 0u) {
+        return IOT_ERR_MQTT_PROTOCOL;
+    }
+    pkt->u.connack.session_present = (ack_flags != 0u);
+    pkt->u.connack.return_code = code;
+    return IOT_OK;
+}
+
+static iot_status_t decode_publish(mqtt_packet_t *pkt, reader_t *r)
+{
+    mqtt_publish_t *p = &pkt->u.publish;
+
+    p->qos = (uint8_t)((pkt->flags >> PUBLISH_QOS_SHIFT) & 0x3u);
+    p->dup = (pkt->flags & PUBLISH_DUP) != 0u;
+    p->retain = (pkt->flags & PUBLISH_RETAIN) != 0u;
+    if (p->qos > 2u || (p->qos == 0u && p->dup)) {
+        return IOT_ERR_MQTT_PROTOCOL;
+    }
+    if (!take_field(r, &p->topic) || mqtt_validate_topic_name(p->topic) != IOT_OK) {
+        return IOT_ERR_MQTT_PROTOCOL;
+    }
+    if (p->qos > 0u && !take_packet_id(r, &p->packet_id)) {
+        return IOT_ERR_MQTT_PROTOCOL;
+    }
+    p->payload.data = r->p;
+    p->payload.len = r->left;
+    return IOT_OK;
+}
+
+static iot_status_t decode_packet_id_only(mqtt_packet_t *pkt, reader_t *r)
+{
+    if (r->left != 2u || !take_packet_id(r, &pkt->u.packet_id)) {
+        return IOT_ERR_MQTT_PROTOCOL;
+    }
+    return IOT_OK;
+}
+
+static iot_status_t decode_suback(mqtt_packet_t *pkt, reader_t *r)
+{
+    size_t i;
+
+    if (!take_packet_id(r, &pkt->u.suback.packet_id) || r->left == 0u) {
+        return IOT_ERR_MQTT_PROTOCOL;
+    }
+    for (i = 0; i < r->left; i++) {
+        if (!suback_code_ok(r->p[i])) {
+            return IOT_ERR_MQTT_PROTOCOL;
+        }
+    }
+    pkt->u.suback.return_codes = r->p;
+    pkt->u.suback.count = r->left;
+    return IOT_OK;
+}
+
+/* SUBSCRIBE and UNSUBSCRIBE: validates every filter now so that
+ * mqtt_next_filter only has to walk them. */
+static iot_status_t decode_filters(mqtt_packet_t *pkt, reader_t *r, bool with_qos)
+{
+    mqtt_span_t f;
+
+    if (!take_packet_id(r, &pkt->u.subscribe.packet_id) || r->left == 0u) {
+        return IOT_ERR_MQTT_PROTOCOL;
+    }
+    pkt->u.subscribe.filters = r->p;
+    pkt->u.subscribe.filters_len = r->left;
+    while (r->left > 0u) {
+        uint8_t qos = 0u;
+
+        if (!take_field(r, &f) || mqtt_validate_topic_filter(f) != IOT_OK) {
+            return IOT_ERR_MQTT_PROTOCOL;
+        }
+        /* 3.8.3.1: a set reserved bit also makes the byte exceed 2. */
+        if (with_qos && (!take_u8(r, &qos) || qos > 2u)) {
+            return IOT_ERR_MQTT_PROTOCOL;
+        }
+        pkt->u.subscribe.count++;
+    }
+    return IOT_OK;
+}
+
+static iot_status_t decode_empty(reader_t *r)
+{
+    return (r->left == 0u) ? IOT_OK : IOT_ERR_MQTT_PROTOCOL;
+}
+
+/* ---- CONNECT (server side) ----------------------------------------------- */
+
+static bool connect_flags_ok(uint8_t f)
+{
+    unsigned will_qos = ((unsigned)f & CONNECT_WILL_QOS_MASK) >> CONNECT_WILL_QOS_SHIFT;
+
+    if ((f & CONNECT_RESERVED) != 0u || will_qos > 2u) {
+        return false;
+    }
+    /* 3.1.2.5..3.1.2.7: will QoS and retain are zero without a will. */
+    if ((f & CONNECT_WILL) == 0u && (f & (CONNECT_WILL_QOS_MASK | CONNECT_WILL_RETAIN)) != 0u) {
+        return false;
+    }
+    return (f & CONNECT_PASSWORD) == 0u || (f & CONNECT_USERNAME) != 0u;
+}
+
+/* Name and level come first: another level may lay out the rest
+ * differently, so it is refused before anything else is parsed. */
+static iot_status_t decode_connect_header(mqtt_connect_t *c, reader_t *r, uint8_t *flags)
+{
+    mqtt_span_t name;
+    uint8_t level = 0u;
+
+    if (!take_field(r, &name) || !take_u8(r, &level)) {
+        return IOT_ERR_MQTT_PROTOCOL;
+    }
+    if (name.len != sizeof(protocol_name) || memcmp(name.data, protocol_name, name.len) != 0 ||
+        level != PROTOCOL_LEVEL_311) {
+        return IOT_ERR_MQTT_REFUSED_VERSION;
+    }
+    if (!take_u8(r, flags) || !take_u16(r, &c->keep_alive_s) || !connect_flags_ok(*flags)) {
+        return IOT_ERR_MQTT_PROTOCOL;
+    }
+    c->clean_session = (*flags & CONNECT_CLEAN_SESSION) != 0u;
+    c->has_will = (*flags & CONNECT_WILL) != 0u;
+    c->will_qos = (uint8_t)((*flags & CONNECT_WILL_QOS_MASK) >> CONNECT_WILL_QOS_SHIFT);
+    c->will_retain = (*flags & CONNECT_WILL_RETAIN) != 0u;
+    c->has_username = (*flags & CONNECT_USERNAME) != 0u;
+    c->has_password = (*flags & CONNECT_PASSWORD) != 0u;
+    return IOT_OK;
+}
+
+static bool decode_connect_payload(mqtt_connect_t *c, reader_t *r)
+{
+    if (!take_utf8_field(r, &c->client_id)) {
+        return false;
+    }
+    if (c->has_will) {
+        if (!take_field(r, &c->will_topic) || mqtt_validate_topic_name(c->will_topic) != IOT_OK ||
+            !take_field(r, &c->will_payload)) {
+            return false;
+        }
+    }
+    if (c->has_username && !take_utf8_field(r, &c->username)) {
+        return false;
+    }
+    if (c->has_password && !take_field(r, &c->password)) {
+        return false;
+    }
+    return r->left == 0u;
+}
+
+static iot_status_t decode_connect(mqtt_packet_t *pkt, reader_t *r)
+{
+    mqtt_connect_t *c = &pkt->u.connect;
+    uint8_t flags = 0u;
+    iot_status_t st = decode_connect_header(c, r, &flags);
+
+    if (st != IOT_OK) {
+        return st;
+    }
+    if (!decode_connect_payload(c, r)) {
+        return IOT_ERR_MQTT_PROTOCOL;
+    }
+    /* 3.1.3.1: answered with CONNACK 2, so it gets its own status. */
+    if (c->client_id.len == 0u && !c->clean_session) {
+        return IOT_ERR_MQTT_REFUSED_ID;
+    }
+    return IOT_OK;
+}
+
+/* ---- Packet dispatch ----------------------------------------------------- */
+
+/* 2.2.2: fixed flag values for every type except PUBLISH. */
+static bool flags_ok(mqtt_packet_type_t type, uint8_t flags)
+{
+    if (type == MQTT_PUBLISH) {
+        return true;
+    }
+    if (type == MQTT_PUBREL || type == MQTT_SUBSCRIBE || type == MQTT_UNSUBSCRIBE) {
+        return flags == 0x2u;
+    }
+    return flags == 0u;
+}
+
+static iot_status_t decode_body(mqtt_packet_t *pkt, reader_t *r)
+{
+    switch (pkt->type) {
+    case MQTT_CONNECT:
+        return decode_connect(pkt, r);
+    case MQTT_CONNACK:
+        return decode_connack(pkt, r);
+    case MQTT_PUBLISH:
+        return decode_publish(pkt, r);
+    case MQTT_PUBACK:
+    case MQTT_PUBREC:
+    case MQTT_PUBREL:
+    case MQTT_PUBCOMP:
+    case MQTT_UNSUBACK:
+        return decode_packet_id_only(pkt, r);
+    case MQTT_SUBSCRIBE:
+        return decode_filters(pkt, r, true);
+    case MQTT_SUBACK:
+        return decode_suback(pkt, r);
+    case MQTT_UNSUBSCRIBE:
+        return decode_filters(pkt, r, false);
+    case MQTT_PINGREQ:
+    case MQTT_PINGRESP:
+    case MQTT_DISCONNECT:
+        return decode_empty(r);
+    default:
+        return IOT_ERR_MQTT_PROTOCOL;
+    }
+}
+
+/* A buffer shorter than its fixed header announces gives IOT_ERR_INCOMPLETE
+ * (the same answer mqtt_decode_fixed_header gives, so a caller can tell a
+ * short read from garbage); trailing bytes give IOT_ERR_MQTT_PROTOCOL. */
+static iot_status_t decode_any(const uint8_t *buf, size_t len, mqtt_packet_t *pkt, unsigned allowed)
+{
+    uint8_t first = 0u;
+    size_t remaining = 0u;
+    size_t header = 0u;
+    reader_t body;
+    iot_status_t st;
+
+    if (pkt == NULL || (buf == NULL && len > 0u)) {
+        return IOT_ERR_INVALID_ARG;
+    }
+    memset(pkt, 0, sizeof(*pkt));
+    st = mqtt_decode_fixed_header(buf, len, &first, &remaining, &header);
+    if (st != IOT_OK) {
+        return st;
+    }
+    if (len - header != remaining) {
+        return (len - header < remaining) ? IOT_ERR_INCOMPLETE : IOT_ERR_MQTT_PROTOCOL;
+    }
+    pkt->type = (mqtt_packet_type_t)(first >> 4);
+    pkt->flags = (uint8_t)(first & 0x0Fu);
+    if ((allowed & TYPE_BIT(first >> 4)) == 0u || !flags_ok(pkt->type, pkt->flags)) {
+        return IOT_ERR_MQTT_PROTOCOL;
+    }
+    body.p = buf + header;
+    body.left = remaining;
+    return decode_body(pkt, &body);
+}
+
+iot_status_t mqtt_decode_packet(const uint8_t *buf, size_t len, mqtt_packet_t *pkt)
+{
+    return decode_any(buf, len, pkt, CLIENT_RECEIVES);
+}
+
+iot_status_t mqtt_decode_server_packet(const uint8_t *buf, size_t len, mqtt_packet_t *pkt)
+{
+    return decode_any(buf, len, pkt, SERVER_RECEIVES);
+}
+
+iot_status_t mqtt_next_filter(const mqtt_packet_t *pkt, size_t *offset, mqtt_span_t *filter,
+                              uint8_t *qos)
+{
+    reader_t r;
+    uint8_t q = 0u;
+    bool with_qos;
+
+    if (pkt == NULL || offset == NULL || filter == NULL) {
+        return IOT_ERR_INVALID_ARG;
+    }
+    if (pkt->type != MQTT_SUBSCRIBE && pkt->type != MQTT_UNSUBSCRIBE) {
+        return IOT_ERR_INVALID_ARG;
+    }
+    if (*offset >= pkt->u.subscribe.filters_len) {
+        return IOT_ERR_NOT_FOUND;
+    }
+    if (pkt->u.subscribe.filters == NULL) {
+        return IOT_ERR_INVALID_ARG;
+    }
+    with_qos = (pkt->type == MQTT_SUBSCRIBE);
+    r.p = pkt->u.subscribe.filters + *offset;
+    r.left = pkt->u.subscribe.filters_len - *offset;
+    /* Only a packet not produced by the decoder can fail here. */
+    if (!take_field(&r, filter) || (with_qos && !take_u8(&r, &q))) {
+        return IOT_ERR_MQTT_PROTOCOL;
+    }
+    if (qos != NULL) {
+        *qos = q;
+    }
+    *offset = pkt->u.subscribe.filters_len - r.left;
+    return IOT_OK;
+}
+
+/* ---- Topics -------------------------------------------------------------- */
+
+static bool topic_string_ok(mqtt_span_t s)
+{
+    /* 4.7.3: at least one character; 1.5.3: fits the length prefix. */
+    return s.len > 0u && s.len <= STRING_MAX && utf8_valid(s);
+}
+
+iot_status_t mqtt_validate_topic_name(mqtt_span_t name)
+{
+    size_t i;
+
+    if (!topic_string_ok(name)) {
+        return IOT_ERR_BAD_TOPIC;
+    }
+    for (i = 0; i < name.len; i++) {
+        if (name.data[i] == '+' || name.data[i] == '#') {
+            return IOT_ERR_BAD_TOPIC;
+        }
+    }
+    return IOT_OK;
+}
+
+/* 4.7.1: a wildcard fills its whole level, and '#' is also the last level. */
+static bool wildcard_ok(mqtt_span_t f, size_t i)
+{
+    bool starts_level = (i == 0u) || f.data[i - 1u] == '/';
+    bool ends_level = (i + 1u == f.len) || f.data[i + 1u] == '/';
+
+    if (f.data[i] == '#') {
+        return starts_level && i + 1u == f.len;
+    }
+    return starts_level && ends_level;
+}
+
+iot_status_t mqtt_validate_topic_filter(mqtt_span_t filter)
+{
+    size_t i;
+
+    if (!topic_string_ok(filter)) {
+        return IOT_ERR_BAD_TOPIC;
+    }
+    for (i = 0; i < filter.len; i++) {
+        if ((filter.data[i] == '+' || filter.data[i] == '#') && !wildcard_ok(filter, i)) {
+            return IOT_ERR_BAD_TOPIC;
+        }
+    }
+    return IOT_OK;
+}
+
+/* One level of a topic: [start, end). A cursor past s.len means no levels
+ * are left, which keeps "a" (one level) apart from "a/" (two levels). */
+static size_t level_end(mqtt_span_t s, size_t start)
+{
+    size_t end = start;
+
+    while (end < s.len && s.data[end] != '/') {
+        end++;
+    }
+    return end;
+}
+
+static bool level_is(mqtt_span_t s, size_t start, size_t end, uint8_t c)
+{
+    return end - start == 1u && s.data[start] == c;
+}
+
+static bool level_equal(mqtt_span_t f, size_t fs, size_t fe, mqtt_span_t n, size_t ns, size_t ne)
+{
+    return fe - fs == ne - ns && (fe == fs || memcmp(f.data + fs, n.data + ns, fe - fs) == 0);
+}
+
+bool mqtt_topic_matches(mqtt_span_t filter, mqtt_span_t name)
+{
+    size_t fs = 0u;
+    size_t ns = 0u;
+
+    if (!span_ok(filter) || !span_ok(name)) {
+        return false;
+    }
+    /* 4.7.2: wildcards at the first level never match '$' topics. */
+    if (name.len > 0u && name.data[0] == '$' && filter.len > 0u &&
+        (filter.data[0] == '+' || filter.data[0] == '#')) {
+        return false;
+    }
+    while (fs <= filter.len) {
+        size_t fe = level_end(filter, fs);
+        size_t ne;
+
+        /* '#' also matches the parent level: "a/#" matches "a". */
+        if (level_is(filter, fs, fe, '#')) {
+            return true;
+        }
+        if (ns > name.len) {
+            return false;
+        }
+        ne = level_end(name, ns);
+        if (!level_is(filter, fs, fe, '+') && !level_equal(filter, fs, fe, name, ns, ne)) {
+            return false;
+        }
+        fs = fe + 1u;
+        ns = ne + 1u;
+    }
+    return ns > name.len;
+}
