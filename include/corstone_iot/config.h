@@ -38,6 +38,48 @@
 /** @name MQTT
  *  @{ */
 
+/** @brief Most MQTT clients that can exist at once (a static pool; no heap). */
+#ifndef IOT_CONFIG_MQTT_MAX_CLIENTS
+#define IOT_CONFIG_MQTT_MAX_CLIENTS 2
+#endif
+
+/**
+ * @brief Bytes of each client's static receive buffer: the largest incoming
+ *        packet (topic + payload + 7). Larger messages are dropped and
+ *        reported. A client can lend its own buffer instead.
+ */
+#ifndef IOT_CONFIG_MQTT_RX_BUFFER_SIZE
+#define IOT_CONFIG_MQTT_RX_BUFFER_SIZE 4096
+#endif
+
+/**
+ * @brief Bytes of each client's static outgoing queue, which keeps QoS 1 and
+ *        2 messages (topic + payload + 9 bytes each) until acknowledged. A
+ *        client can lend its own buffer instead.
+ */
+#ifndef IOT_CONFIG_MQTT_QUEUE_SIZE
+#define IOT_CONFIG_MQTT_QUEUE_SIZE 8192
+#endif
+
+/**
+ * @brief Bytes of each client's transmit scratch buffer: a QoS 0 publish that
+ *        fits is sent as one write; longer ones are sent in two parts.
+ *        Also bounds the topic length of a QoS 0 publish (this value - 9).
+ */
+#ifndef IOT_CONFIG_MQTT_TX_BUFFER_SIZE
+#define IOT_CONFIG_MQTT_TX_BUFFER_SIZE 512
+#endif
+
+/** @brief Longest client identifier a client stores (copied at iot_connect), in bytes. */
+#ifndef IOT_CONFIG_MQTT_MAX_CLIENT_ID_LEN
+#define IOT_CONFIG_MQTT_MAX_CLIENT_ID_LEN 64
+#endif
+
+/** @brief Longest broker host name a client stores (copied at iot_connect), in bytes. */
+#ifndef IOT_CONFIG_MQTT_MAX_HOST_LEN
+#define IOT_CONFIG_MQTT_MAX_HOST_LEN 128
+#endif
+
 /** @brief Most subscriptions (filter + callback) one client holds at a time. */
 #ifndef IOT_CONFIG_MQTT_MAX_SUBSCRIPTIONS
 #define IOT_CONFIG_MQTT_MAX_SUBSCRIPTIONS 8
@@ -48,9 +90,9 @@
 #define IOT_CONFIG_MQTT_MAX_FILTER_LEN 64
 #endif
 
-/** @brief Most outgoing QoS 1 and QoS 2 publishes awaiting acknowledgement per client. */
+/** @brief Most outgoing QoS 1 and 2 messages a client holds (queued or awaiting acknowledgement). */
 #ifndef IOT_CONFIG_MQTT_MAX_INFLIGHT
-#define IOT_CONFIG_MQTT_MAX_INFLIGHT 16
+#define IOT_CONFIG_MQTT_MAX_INFLIGHT 32
 #endif
 
 /** @brief Most incoming QoS 2 packet ids awaiting PUBREL per client. */

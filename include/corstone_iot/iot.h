@@ -13,6 +13,12 @@
  * - version.h: ::IOT_VERSION_MAJOR and friends, iot_version()
  * - config.h: compile-time limits, overridable with `IOT_CONFIG_FILE`
  * - log.h: log levels and the log sink
+ * - tls.h: how a connection is secured (::iot_tls_config_t, ::iot_cred_t)
+ * - mqtt.h: the MQTT 3.1.1 client: iot_connect(), iot_publish(),
+ *   iot_subscribe(), iot_process(), iot_disconnect()
+ *
+ * On Linux, posix.h adds host-only settings (firmware slot directory, boot
+ * step); include it explicitly.
  *
  * port.h is the contract a platform port implements; applications do not
  * need it.
@@ -29,7 +35,9 @@
 
 #include <corstone_iot/config.h>
 #include <corstone_iot/log.h>
+#include <corstone_iot/mqtt.h>
 #include <corstone_iot/status.h>
+#include <corstone_iot/tls.h>
 #include <corstone_iot/version.h>
 
 #endif /* CORSTONE_IOT_IOT_H */

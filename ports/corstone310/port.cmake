@@ -6,6 +6,8 @@
 add_compile_options(-march=armv8.1-m.main+mve.fp+fp.dp -mthumb -mfloat-abi=hard
                     -ffunction-sections -fdata-sections -fno-branch-count-reg)
 set(IOT_PORT_SOURCES "")
-# TLS (net/) joins when Mbed TLS is cross-built for the board.
+# TLS (net/), and the client that embeds it, join when Mbed TLS is
+# cross-built for the board.
 set(IOT_CORE_MODULES common mqtt)
+set(IOT_CORE_EXCLUDE mqtt/mqtt_client.c)
 set(IOT_PKGCONFIG_LIBS_PRIVATE "")
