@@ -2,8 +2,13 @@
 # Installs headers, libraries, corstone_iot.pc and the CMake package.
 include(CMakePackageConfigHelpers)
 
+# posix.h declares functions only the posix port has.
+set(_iot_header_exclude "")
+if(NOT IOT_PORT STREQUAL "posix")
+  set(_iot_header_exclude PATTERN "posix.h" EXCLUDE)
+endif()
 install(DIRECTORY include/corstone_iot DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
-        FILES_MATCHING PATTERN "*.h")
+        FILES_MATCHING PATTERN "*.h" ${_iot_header_exclude})
 install(FILES ${IOT_GENERATED_INCLUDE}/corstone_iot/version.h
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/corstone_iot)
 

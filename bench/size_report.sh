@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Code size of each portable module for Cortex-M (text + data, bytes), measured
+# the way coreMQTT publishes its table: arm-none-eabi-gcc, one object per file.
+#   bench/size_report.sh [--markdown]
+# Columns: Cortex-M4 (-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16)
+# at -O1 and -Os, and Cortex-M55 (Corstone-300) at -Os.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+markdown=0
+[ "${1:-}" = "--markdown" ] && markdown=1
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/include/corstone_iot"
+version=$(sed -n 's/^project(corstone_iot VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
+IFS=. read -r major minor patch <<< "$version"
+sed -e "s/@PROJECT_VERSION_MAJOR@/$major/" -e "s/@PROJECT_VERSION_MINOR@/$minor/" \
+    -e "s/@PROJECT_VERSION_PATCH@/$patch/" -e "s/@PROJECT_VERSION@/$version/" \
+    include/corstone_iot/version.h.in > "$work/include/corstone_iot/version.h"
+
+# mqtt_client.c embeds the transport struct but never looks inside the Mbed TLS
+# part, so its code does not depend on it: a stand-in of similar size lets the
+# client be measured without cross-built Mbed TLS headers.
+mkdir -p "$work/impl"
+echo 'struct iot_transport_impl { unsigned char opaque[1024]; };' > "$work/impl/iot_transport_impl.h"
+cp src/net/iot_transport.h "$work/impl/"
+
+m4=(-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16)
+m55=(-mcpu=cortex-m55 -mthumb -mfloat-abi=hard -fno-branch-count-reg)
+common=(-std=c11 -ffunction-sections -fdata-sections -Iinclude -I"$work/include" -Isrc/common -Isrc/mqtt -I"$work/impl")
+
+size_of() { # size_of FILE FLAGS... -> text+data of the object
+  local src=$1; shift
+  rm -f "$work/o.o"
+  arm-none-eabi-gcc "${common[@]}" "$@" -c "$src" -o "$work/o.o" || return 1
+  arm-none-eabi-size "$work/o.o" | awk 'NR==2 {print $1 + $2}'
+}
+
+files=(src/mqtt/mqtt_codec.c src/mqtt/mqtt_session.c src/mqtt/mqtt_client.c src/common/backoff.c
+       src/common/format.c src/common/log.c src/common/status.c src/common/version.c)
+declare -A tot=([m4o1]=0 [m4os]=0 [m55os]=0)
+declare -A mqtt=([m4o1]=0 [m4os]=0 [m55os]=0)
+rows=()
+for f in "${files[@]}"; do
+  a=$(size_of "$f" "${m4[@]}" -O1) || exit 1
+  b=$(size_of "$f" "${m4[@]}" -Os) || exit 1
+  c=$(size_of "$f" "${m55[@]}" -Os) || exit 1
+  rows+=("$f|$a|$b|$c")
+  tot[m4o1]=$((tot[m4o1] + a)); tot[m4os]=$((tot[m4os] + b)); tot[m55os]=$((tot[m55os] + c))
+  case $f in src/mqtt/*|src/common/backoff.c)
+    mqtt[m4o1]=$((mqtt[m4o1] + a)); mqtt[m4os]=$((mqtt[m4os] + b)); mqtt[m55os]=$((mqtt[m55os] + c));;
+  esac
+done
+kib() { awk -v b="$1" 'BEGIN {printf "%.1f", b / 1024}'; }
+if [ $markdown = 1 ]; then
+  echo "| File | Cortex-M4 -O1 | Cortex-M4 -Os | Cortex-M55 -Os |"
+  echo "|---|---:|---:|---:|"
+  for r in "${rows[@]}"; do IFS='|' read -r f a b c <<< "$r"; echo "| $f | $a | $b | $c |"; done
+  echo "| **MQTT client** (codec + session + client + back-off) | **$(kib "${mqtt[m4o1]}") KiB** | **$(kib "${mqtt[m4os]}") KiB** | **$(kib "${mqtt[m55os]}") KiB** |"
+  echo "| **All of the above** | $(kib "${tot[m4o1]}") KiB | $(kib "${tot[m4os]}") KiB | $(kib "${tot[m55os]}") KiB |"
+else
+  printf '%-28s %14s %14s %15s\n' "file (text+data, bytes)" "M4 -O1" "M4 -Os" "M55 -Os"
+  for r in "${rows[@]}"; do IFS='|' read -r f a b c <<< "$r"; printf '%-28s %14s %14s %15s\n' "$f" "$a" "$b" "$c"; done
+  printf '%-28s %11s KiB %11s KiB %12s KiB\n' "MQTT client" "$(kib "${mqtt[m4o1]}")" "$(kib "${mqtt[m4os]}")" "$(kib "${mqtt[m55os]}")"
+  printf '%-28s %11s KiB %11s KiB %12s KiB\n' "total" "$(kib "${tot[m4o1]}")" "$(kib "${tot[m4os]}")" "$(kib "${tot[m55os]}")"
+fi
