@@ -915,26 +915,33 @@ static iot_status_t io_failure(iot_transport_t *t, const char *what, int ret)
     return st;
 }
 
+/* A connection that is open and has not failed; otherwise why not. */
+static iot_status_t check_usable(const iot_transport_t *t)
+{
+    if (!t->connected) {
+        return IOT_ERR_NOT_CONNECTED;
+    }
+    return (t->impl.fatal != 0) ? (iot_status_t)t->impl.fatal : IOT_OK;
+}
+
 iot_status_t iot_transport_send(iot_transport_t *t, const uint8_t *data, size_t len,
                                 uint32_t timeout_ms)
 {
     uint64_t deadline;
     size_t off = 0;
+    iot_status_t st;
 
     IOT_CHECK_ARG(t != NULL && (data != NULL || len == 0u));
-    if (!t->connected) {
-        return IOT_ERR_NOT_CONNECTED;
-    }
-    if (t->impl.fatal != 0) {
-        return (iot_status_t)t->impl.fatal;
+    st = check_usable(t);
+    if (st != IOT_OK) {
+        return st;
     }
     deadline = deadline_after(timeout_ms);
 
     if (t->mode == IOT_TLS_NONE) {
         while (off < len) {
             size_t sent = 0;
-            iot_status_t st =
-                iot_port_tcp_send(&t->sock, data + off, len - off, time_left(deadline), &sent);
+            st = iot_port_tcp_send(&t->sock, data + off, len - off, time_left(deadline), &sent);
             if (st != IOT_OK) {
                 return st;
             }
@@ -969,14 +976,13 @@ iot_status_t iot_transport_recv(iot_transport_t *t, uint8_t *buf, size_t len, ui
                                 size_t *received)
 {
     uint64_t deadline;
+    iot_status_t st;
 
     IOT_CHECK_ARG(t != NULL && buf != NULL && len > 0u && received != NULL);
     *received = 0;
-    if (!t->connected) {
-        return IOT_ERR_NOT_CONNECTED;
-    }
-    if (t->impl.fatal != 0) {
-        return (iot_status_t)t->impl.fatal;
+    st = check_usable(t);
+    if (st != IOT_OK) {
+        return st;
     }
     deadline = deadline_after(timeout_ms);
 
