@@ -27,7 +27,8 @@ cp src/net/iot_transport.h "$work/impl/"
 
 m4=(-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16)
 m55=(-mcpu=cortex-m55 -mthumb -mfloat-abi=hard -fno-branch-count-reg)
-common=(-std=c11 -ffunction-sections -fdata-sections -Iinclude -I"$work/include" -Isrc/common -Isrc/mqtt -I"$work/impl")
+# Device firmware leaves out the server half of the codec (gateways keep it).
+common=(-DIOT_CONFIG_MQTT_SERVER_CODEC=0 -std=c11 -ffunction-sections -fdata-sections -Iinclude -I"$work/include" -Isrc/common -Isrc/mqtt -I"$work/impl")
 
 size_of() { # size_of FILE FLAGS... -> text+data of the object
   local src=$1; shift

@@ -100,6 +100,16 @@
 #define IOT_CONFIG_MQTT_MAX_INBOUND_QOS2 8
 #endif
 
+/**
+ * @brief Build the server half of the MQTT codec (CONNECT and SUBSCRIBE
+ *        decoding, CONNACK and SUBACK encoding), which gateways need.
+ *
+ * 1 (default) builds it; device firmware sets 0 to save about 1 KiB of code.
+ */
+#ifndef IOT_CONFIG_MQTT_SERVER_CODEC
+#define IOT_CONFIG_MQTT_SERVER_CODEC 1
+#endif
+
 /** @brief Default time an API call waits for the broker's answer, in milliseconds. */
 #ifndef IOT_CONFIG_MQTT_DEFAULT_TIMEOUT_MS
 #define IOT_CONFIG_MQTT_DEFAULT_TIMEOUT_MS 10000

@@ -854,11 +854,11 @@ iot_status_t iot_connect(const iot_connect_options_t *options, iot_client_t **cl
     if (c == NULL) {
         return IOT_ERR_NO_MEMORY;
     }
-    /* Older callers pass a smaller struct: fields they do not know keep defaults. */
-    {
-        const iot_connect_options_t defaults = IOT_CONNECT_OPTIONS_INIT;
-        c->opts = defaults;
-    }
+    /* Older callers pass a smaller struct: fields they do not know keep the
+     * defaults of IOT_CONNECT_OPTIONS_INIT (zero, except these three). */
+    c->opts.keep_alive_s = 60u;
+    c->opts.clean_session = true;
+    c->opts.auto_reconnect = true;
     copy = (options->struct_size < sizeof(c->opts)) ? options->struct_size : sizeof(c->opts);
     memcpy(&c->opts, options, copy);
     c->opts.struct_size = sizeof(c->opts);

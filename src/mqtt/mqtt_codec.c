@@ -7,6 +7,10 @@
 
 #include "mqtt_codec.h"
 
+/* With IOT_CONFIG_MQTT_SERVER_CODEC 0 (device builds) the parts only a
+ * server needs are left out: CONNECT, SUBSCRIBE and UNSUBSCRIBE decoding,
+ * CONNACK and SUBACK encoding. */
+
 /* Strings and binary fields carry a 16-bit length prefix (1.5.3). */
 #define STRING_MAX 65535u
 #define PROTOCOL_LEVEL_311 4u
@@ -463,6 +467,7 @@ iot_status_t mqtt_encode_empty(mqtt_packet_type_t type, uint8_t *buf, size_t cap
     return st;
 }
 
+#if IOT_CONFIG_MQTT_SERVER_CODEC
 iot_status_t mqtt_encode_connack(bool session_present, uint8_t return_code, uint8_t *buf, size_t cap,
                                  size_t *out_len)
 {
@@ -483,6 +488,8 @@ iot_status_t mqtt_encode_connack(bool session_present, uint8_t return_code, uint
     }
     return st;
 }
+
+#endif /* IOT_CONFIG_MQTT_SERVER_CODEC */
 
 /* ---- SUBSCRIBE, UNSUBSCRIBE, SUBACK ------------------------------------- */
 
@@ -591,6 +598,7 @@ static bool suback_code_ok(uint8_t code)
     return code <= 2u || code == SUBACK_FAILURE;
 }
 
+#if IOT_CONFIG_MQTT_SERVER_CODEC
 iot_status_t mqtt_encode_suback(uint16_t packet_id, const uint8_t *return_codes, size_t count,
                                 uint8_t *buf, size_t cap, size_t *out_len)
 {
@@ -620,6 +628,8 @@ iot_status_t mqtt_encode_suback(uint16_t packet_id, const uint8_t *return_codes,
     }
     return st;
 }
+
+#endif /* IOT_CONFIG_MQTT_SERVER_CODEC */
 
 /* ---- Decoding helpers ---------------------------------------------------- */
 
@@ -674,10 +684,13 @@ static bool take_field(reader_t *r, mqtt_span_t *s)
     return take_bytes(r, n, &s->data);
 }
 
+#if IOT_CONFIG_MQTT_SERVER_CODEC
 static bool take_utf8_field(reader_t *r, mqtt_span_t *s)
 {
     return take_field(r, s) && utf8_valid(*s);
 }
+
+#endif /* IOT_CONFIG_MQTT_SERVER_CODEC */
 
 /* A non-zero packet identifier (2.3.1). */
 static bool take_packet_id(reader_t *r, uint16_t *id)
@@ -785,6 +798,7 @@ static iot_status_t decode_suback(mqtt_packet_t *pkt, reader_t *r)
     return IOT_OK;
 }
 
+#if IOT_CONFIG_MQTT_SERVER_CODEC
 /* SUBSCRIBE and UNSUBSCRIBE: validates every filter now so that
  * mqtt_next_filter only has to walk them. */
 static iot_status_t decode_filters(mqtt_packet_t *pkt, reader_t *r, bool with_qos)
@@ -811,11 +825,14 @@ static iot_status_t decode_filters(mqtt_packet_t *pkt, reader_t *r, bool with_qo
     return IOT_OK;
 }
 
+#endif /* IOT_CONFIG_MQTT_SERVER_CODEC */
+
 static iot_status_t decode_empty(reader_t *r)
 {
     return (r->left == 0u) ? IOT_OK : IOT_ERR_MQTT_PROTOCOL;
 }
 
+#if IOT_CONFIG_MQTT_SERVER_CODEC
 /* ---- CONNECT (server side) ----------------------------------------------- */
 
 static bool connect_flags_ok(uint8_t f)
@@ -897,6 +914,8 @@ static iot_status_t decode_connect(mqtt_packet_t *pkt, reader_t *r)
     return IOT_OK;
 }
 
+#endif /* IOT_CONFIG_MQTT_SERVER_CODEC */
+
 /* ---- Packet dispatch ----------------------------------------------------- */
 
 /* 2.2.2: fixed flag values for every type except PUBLISH. */
@@ -914,8 +933,14 @@ static bool flags_ok(mqtt_packet_type_t type, uint8_t flags)
 static iot_status_t decode_body(mqtt_packet_t *pkt, reader_t *r)
 {
     switch (pkt->type) {
+#if IOT_CONFIG_MQTT_SERVER_CODEC
     case MQTT_CONNECT:
         return decode_connect(pkt, r);
+    case MQTT_SUBSCRIBE:
+        return decode_filters(pkt, r, true);
+    case MQTT_UNSUBSCRIBE:
+        return decode_filters(pkt, r, false);
+#endif
     case MQTT_CONNACK:
         return decode_connack(pkt, r);
     case MQTT_PUBLISH:
@@ -926,12 +951,8 @@ static iot_status_t decode_body(mqtt_packet_t *pkt, reader_t *r)
     case MQTT_PUBCOMP:
     case MQTT_UNSUBACK:
         return decode_packet_id_only(pkt, r);
-    case MQTT_SUBSCRIBE:
-        return decode_filters(pkt, r, true);
     case MQTT_SUBACK:
         return decode_suback(pkt, r);
-    case MQTT_UNSUBSCRIBE:
-        return decode_filters(pkt, r, false);
     case MQTT_PINGREQ:
     case MQTT_PINGRESP:
     case MQTT_DISCONNECT:
@@ -978,6 +999,7 @@ iot_status_t mqtt_decode_packet(const uint8_t *buf, size_t len, mqtt_packet_t *p
     return decode_any(buf, len, pkt, CLIENT_RECEIVES);
 }
 
+#if IOT_CONFIG_MQTT_SERVER_CODEC
 iot_status_t mqtt_decode_server_packet(const uint8_t *buf, size_t len, mqtt_packet_t *pkt)
 {
     return decode_any(buf, len, pkt, SERVER_RECEIVES);
@@ -1015,6 +1037,8 @@ iot_status_t mqtt_next_filter(const mqtt_packet_t *pkt, size_t *offset, mqtt_spa
     *offset = pkt->u.subscribe.filters_len - r.left;
     return IOT_OK;
 }
+
+#endif /* IOT_CONFIG_MQTT_SERVER_CODEC */
 
 /* ---- Topics -------------------------------------------------------------- */
 

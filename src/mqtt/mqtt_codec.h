@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <corstone_iot/config.h>
 #include <corstone_iot/status.h>
 
 /* Control packet types (MQTT 3.1.1 section 2.2.1). */
@@ -131,11 +132,13 @@ iot_status_t mqtt_encode_unsubscribe(uint16_t packet_id, const mqtt_span_t *filt
 /* PINGREQ, PINGRESP, DISCONNECT: 2 bytes. */
 iot_status_t mqtt_encode_empty(mqtt_packet_type_t type, uint8_t *buf, size_t cap, size_t *out_len);
 
+#if IOT_CONFIG_MQTT_SERVER_CODEC
 /* Server side (gateway, test brokers): CONNACK and SUBACK. */
 iot_status_t mqtt_encode_connack(bool session_present, uint8_t return_code, uint8_t *buf, size_t cap,
                                  size_t *out_len);
 iot_status_t mqtt_encode_suback(uint16_t packet_id, const uint8_t *return_codes, size_t count,
                                 uint8_t *buf, size_t cap, size_t *out_len);
+#endif
 
 /* ---- Decoding ------------------------------------------------------------- */
 
@@ -158,6 +161,7 @@ iot_status_t mqtt_decode_fixed_header(const uint8_t *buf, size_t len, uint8_t *f
  * Never reads outside buf[0..len). */
 iot_status_t mqtt_decode_packet(const uint8_t *buf, size_t len, mqtt_packet_t *pkt);
 
+#if IOT_CONFIG_MQTT_SERVER_CODEC
 /* Server side: parse a complete packet a server may receive (CONNECT,
  * PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, UNSUBSCRIBE, PINGREQ,
  * DISCONNECT), with the same validation (CONNECT: protocol name "MQTT" level
@@ -170,6 +174,7 @@ iot_status_t mqtt_decode_server_packet(const uint8_t *buf, size_t len, mqtt_pack
  * IOT_ERR_NOT_FOUND when done. */
 iot_status_t mqtt_next_filter(const mqtt_packet_t *pkt, size_t *offset, mqtt_span_t *filter,
                               uint8_t *qos);
+#endif
 
 /* ---- Topics --------------------------------------------------------------- */
 
