@@ -144,6 +144,39 @@
 #endif
 /** @} */
 
+/** @name Key store
+ *  @{ */
+
+/**
+ * @brief Most objects (keys, certificates, data) the key store holds at once,
+ *        persistent and volatile together. Each takes one entry of a static
+ *        table (about 100 bytes) and, when persistent, one port store object.
+ */
+#ifndef IOT_CONFIG_KEYS_MAX_OBJECTS
+#define IOT_CONFIG_KEYS_MAX_OBJECTS 16
+#endif
+
+/**
+ * @brief Largest object value the key store keeps, in bytes: a certificate,
+ *        a data object or a private key's material (an RSA-4096 key needs
+ *        about 2400). Sizes the store's one static work buffer, which also
+ *        holds a CSR while it is built, so keep it at least 2048.
+ */
+#ifndef IOT_CONFIG_KEYS_MAX_OBJECT_SIZE
+#define IOT_CONFIG_KEYS_MAX_OBJECT_SIZE 4096
+#endif
+
+/**
+ * @brief First port store uid the key store uses. Object @c n of the table
+ *        is kept under uid IOT_CONFIG_KEYS_STORE_UID_BASE + 1 + n; the uid
+ *        IOT_CONFIG_KEYS_STORE_UID_BASE itself holds the id counter. Change
+ *        it when other code shares the port store.
+ */
+#ifndef IOT_CONFIG_KEYS_STORE_UID_BASE
+#define IOT_CONFIG_KEYS_STORE_UID_BASE 0x4B000000u
+#endif
+/** @} */
+
 /** @name Argument checks
  *  @{ */
 

@@ -16,6 +16,9 @@
  * - tls.h: how a connection is secured (::iot_tls_config_t, ::iot_cred_t)
  * - mqtt.h: the MQTT 3.1.1 client: iot_connect(), iot_publish(),
  *   iot_subscribe(), iot_process(), iot_disconnect()
+ * - keys.h: the key store over PSA Crypto: iot_keystore_init(),
+ *   iot_key_generate(), iot_key_import_private(), iot_key_sign_hash(),
+ *   iot_key_csr(), iot_keystore_save() (ports that build the key store)
  *
  * On Linux, posix.h adds host-only settings (firmware slot directory, boot
  * step); include it explicitly.
@@ -34,6 +37,7 @@
 #define CORSTONE_IOT_IOT_H
 
 #include <corstone_iot/config.h>
+#include <corstone_iot/keys.h>
 #include <corstone_iot/log.h>
 #include <corstone_iot/mqtt.h>
 #include <corstone_iot/status.h>

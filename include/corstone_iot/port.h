@@ -385,6 +385,83 @@ iot_status_t iot_port_fw_reject(iot_port_fw_component_t component);
 iot_status_t iot_port_fw_request_reboot(void);
 /** @} */
 
+
+/** @name Object store
+ *
+ * A small persistent store of numbered objects, modelled on the PSA
+ * Internal Trusted Storage API (psa_its_set, psa_its_get,
+ * psa_its_get_info, psa_its_remove): a uid names a byte string, and
+ * setting a uid replaces its whole value atomically. The key store keeps
+ * its persistent objects here. On boards a port maps these calls onto
+ * psa_its_* (or psa_ps_*); on posix each object is one file in the
+ * directory set by iot_posix_store_set_dir().
+ *
+ * Only the key store (src/keys) uses these functions; a port that does not
+ * build it need not implement them.
+ *
+ * Every call may also return ::IOT_ERR_BAD_STATE when the port's storage is
+ * not configured yet (posix: no directory set). Calls are thread-safe.
+ *  @{ */
+
+/** @brief Names one object of the port store; 0 is never a valid uid. */
+typedef uint64_t iot_port_store_uid_t;
+
+/**
+ * @brief Create or replace an object.
+ *
+ * Atomic: if the platform loses power during the call, a later get finds
+ * the old value (or no object, if there was none) or the new value, never a
+ * mixture. When it returns ::IOT_OK the new value is durable.
+ * @param uid  Object uid, not 0.
+ * @param data The value (may be NULL when @p len is 0).
+ * @param len  Number of bytes.
+ * @retval IOT_OK Stored.
+ * @retval IOT_ERR_INVALID_ARG @p uid is 0, or NULL @p data with a length.
+ * @retval IOT_ERR_STORAGE_FULL No room for the value; the old value is kept.
+ * @retval IOT_ERR_IO The storage failed; the old value is kept.
+ */
+iot_status_t iot_port_store_set(iot_port_store_uid_t uid, const void *data, size_t len);
+
+/**
+ * @brief Read part of an object.
+ * @param uid      Object uid.
+ * @param offset   First byte to read; at most the object's size.
+ * @param len      Bytes wanted.
+ * @param buf      Destination of at least @p len bytes.
+ * @param read_len Receives the number of bytes stored: the smaller of @p len
+ *                 and size - @p offset.
+ * @retval IOT_OK Read.
+ * @retval IOT_ERR_INVALID_ARG @p uid is 0, NULL pointer, or @p offset beyond the object.
+ * @retval IOT_ERR_NOT_FOUND No such object.
+ * @retval IOT_ERR_STORAGE_CORRUPT The object fails its integrity check; it is left as it is.
+ * @retval IOT_ERR_IO The storage could not be read.
+ */
+iot_status_t iot_port_store_get(iot_port_store_uid_t uid, size_t offset, size_t len, void *buf,
+                                size_t *read_len);
+
+/**
+ * @brief Report an object's size.
+ * @param uid  Object uid.
+ * @param size Receives the size of the value in bytes.
+ * @retval IOT_OK Found.
+ * @retval IOT_ERR_INVALID_ARG @p uid is 0 or @p size is NULL.
+ * @retval IOT_ERR_NOT_FOUND No such object.
+ * @retval IOT_ERR_STORAGE_CORRUPT The object fails its integrity check.
+ * @retval IOT_ERR_IO The storage could not be read.
+ */
+iot_status_t iot_port_store_get_info(iot_port_store_uid_t uid, size_t *size);
+
+/**
+ * @brief Delete an object. When it returns ::IOT_OK the removal is durable.
+ * @param uid Object uid.
+ * @retval IOT_OK Removed.
+ * @retval IOT_ERR_INVALID_ARG @p uid is 0.
+ * @retval IOT_ERR_NOT_FOUND No such object.
+ * @retval IOT_ERR_IO The storage failed.
+ */
+iot_status_t iot_port_store_remove(iot_port_store_uid_t uid);
+/** @} */
+
 #ifdef __cplusplus
 }
 #endif

@@ -18,6 +18,9 @@
  * image in for a trial run or reverts a trial that was not accepted, and
  * then runs the file named by iot_posix_fw_active_path().
  *
+ * The port object store of port.h (which holds the key store) is also a
+ * directory of files, named with iot_posix_store_set_dir().
+ *
  * Only the posix port implements the functions declared here.
  */
 #ifndef CORSTONE_IOT_POSIX_H
@@ -146,6 +149,31 @@ IOT_API iot_status_t iot_posix_fw_boot(iot_port_fw_component_t component,
  */
 IOT_API iot_status_t iot_posix_fw_active_path(iot_port_fw_component_t component, char *buf,
                                               size_t cap);
+
+/** @brief Longest object store directory path in bytes (without NUL), after resolution. */
+#define IOT_POSIX_STORE_DIR_MAX 255
+
+/**
+ * @brief Name the directory of the port object store (the key store's files).
+ *
+ * Missing directories on the path are created with mode 0700; objects are
+ * files of mode 0600 named after their uid. The path is resolved to an
+ * absolute path and copied, so later changes of the working directory do
+ * not matter. Until this succeeds every iot_port_store_*() function returns
+ * ::IOT_ERR_BAD_STATE: the store never defaults to the working directory.
+ * Two processes must not use one directory at the same time.
+ * @param dir Directory path, NUL-terminated.
+ * @retval IOT_OK The directory exists and is now in use.
+ * @retval IOT_ERR_INVALID_ARG @p dir is NULL or empty, or it (or its
+ *         resolved form) is longer than ::IOT_POSIX_STORE_DIR_MAX bytes.
+ * @retval IOT_ERR_NOT_PERMITTED The directory already exists and group or
+ *         others may access it (its mode is not 0700 or stricter), or
+ *         another user owns it.
+ * @retval IOT_ERR_IO The directory could not be created or is not a directory.
+ * @par Thread safety
+ * Safe from any thread; call it during start-up, before iot_keystore_init().
+ */
+IOT_API iot_status_t iot_posix_store_set_dir(const char *dir);
 
 #ifdef __cplusplus
 }

@@ -72,7 +72,15 @@ typedef enum iot_status {
     IOT_ERR_NOT_CONNECTED = 71,      /**< The client has no connection to the broker. */
     IOT_ERR_KEEPALIVE = 72,          /**< The broker did not answer a keep-alive ping in time. */
     IOT_ERR_PACKET_TOO_LARGE = 73,   /**< A packet exceeds MQTT's or the configured maximum size. */
-    IOT_ERR_BAD_TOPIC = 74           /**< A topic or filter is empty, not UTF-8, or misuses wildcards. */
+    IOT_ERR_BAD_TOPIC = 74,          /**< A topic or filter is empty, not UTF-8, or misuses wildcards. */
+
+    /* Key store (96..111) */
+    IOT_ERR_BAD_SIGNATURE = 96,      /**< A signature does not verify against the data and the key. */
+    IOT_ERR_UNSUPPORTED_KEY = 97,    /**< The key type, curve or size is not supported. */
+    IOT_ERR_BAD_LABEL = 98,          /**< An object label is too long or contains control characters. */
+    IOT_ERR_TRUNCATED = 99,          /**< Input data (PEM, DER) ends before its declared end. */
+    IOT_ERR_BAD_PEM = 100,           /**< PEM armour is malformed: no BEGIN/END line or invalid base64. */
+    IOT_ERR_WRONG_KEY_TYPE = 101     /**< The object or data is of the wrong kind for the operation. */
 } iot_status_t;
 
 /**

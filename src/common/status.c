@@ -89,6 +89,18 @@ const char *iot_strerror(iot_status_t status)
         return "A packet exceeds MQTT's or the configured maximum size";
     case IOT_ERR_BAD_TOPIC:
         return "A topic or filter is empty, not UTF-8, or misuses wildcards";
+    case IOT_ERR_BAD_SIGNATURE:
+        return "A signature does not verify against the data and the key";
+    case IOT_ERR_UNSUPPORTED_KEY:
+        return "The key type, curve or size is not supported";
+    case IOT_ERR_BAD_LABEL:
+        return "An object label is too long or contains control characters";
+    case IOT_ERR_TRUNCATED:
+        return "Input data (PEM, DER) ends before its declared end";
+    case IOT_ERR_BAD_PEM:
+        return "PEM armour is malformed: no BEGIN/END line or invalid base64";
+    case IOT_ERR_WRONG_KEY_TYPE:
+        return "The object or data is of the wrong kind for the operation";
     default:
         return "unknown status code";
     }
@@ -181,6 +193,18 @@ const char *iot_status_name(iot_status_t status)
         return "IOT_ERR_PACKET_TOO_LARGE";
     case IOT_ERR_BAD_TOPIC:
         return "IOT_ERR_BAD_TOPIC";
+    case IOT_ERR_BAD_SIGNATURE:
+        return "IOT_ERR_BAD_SIGNATURE";
+    case IOT_ERR_UNSUPPORTED_KEY:
+        return "IOT_ERR_UNSUPPORTED_KEY";
+    case IOT_ERR_BAD_LABEL:
+        return "IOT_ERR_BAD_LABEL";
+    case IOT_ERR_TRUNCATED:
+        return "IOT_ERR_TRUNCATED";
+    case IOT_ERR_BAD_PEM:
+        return "IOT_ERR_BAD_PEM";
+    case IOT_ERR_WRONG_KEY_TYPE:
+        return "IOT_ERR_WRONG_KEY_TYPE";
     default:
         return "IOT_ERR_UNKNOWN";
     }
