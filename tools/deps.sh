@@ -9,6 +9,7 @@ packages=(
   doxygen abigail-tools
   mosquitto mosquitto-clients libmosquitto-dev openssl
   gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
+  qemu-system-arm dpkg-dev
   "$@"
 )
 

@@ -2,9 +2,14 @@
 # Corstone-300 (Cortex-M55, AN547 memory map).
 # -fno-branch-count-reg: arm-none-eabi-gcc 12.2 miscompiles some counted loops
 # for Armv8.1-M low-overhead branches at -Os.
-add_compile_options(-mcpu=cortex-m55 -mthumb -mfloat-abi=hard -ffunction-sections
-                    -fdata-sections -fno-branch-count-reg)
-set(IOT_PORT_SOURCES "")
+set(IOT_BOARD_CPU_FLAGS -mcpu=cortex-m55 -mthumb -mfloat-abi=hard)
+add_compile_options(${IOT_BOARD_CPU_FLAGS} -ffunction-sections -fdata-sections
+                    -fno-branch-count-reg)
+set(IOT_BOARD_DIR ${CMAKE_CURRENT_LIST_DIR})
+set(IOT_BOARD_LINKER_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/an547.ld)
+# On-target tests run in QEMU's model of this board (tests/target).
+set(IOT_BOARD_QEMU_MACHINE mps3-an547)
+include(${CMAKE_CURRENT_LIST_DIR}/../common/cortex_m/board.cmake)
 # TLS (net/), and the client that embeds it, join when Mbed TLS is
 # cross-built for the board.
 set(IOT_CORE_MODULES common mqtt)

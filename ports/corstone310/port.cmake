@@ -3,9 +3,14 @@
 # -mcpu=cortex-m85, so the architecture is named instead: Armv8.1-M with MVE
 # (integer and float) and double-precision FPU. What this leaves out (PACBTI
 # branch protection, M85-specific scheduling) is listed in doc/porting.md.
-add_compile_options(-march=armv8.1-m.main+mve.fp+fp.dp -mthumb -mfloat-abi=hard
-                    -ffunction-sections -fdata-sections -fno-branch-count-reg)
-set(IOT_PORT_SOURCES "")
+set(IOT_BOARD_CPU_FLAGS -march=armv8.1-m.main+mve.fp+fp.dp -mthumb -mfloat-abi=hard)
+add_compile_options(${IOT_BOARD_CPU_FLAGS} -ffunction-sections -fdata-sections
+                    -fno-branch-count-reg)
+set(IOT_BOARD_DIR ${CMAKE_CURRENT_LIST_DIR})
+set(IOT_BOARD_LINKER_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/an555.ld)
+# No emulator model of this board: images are built and sized, not run.
+set(IOT_BOARD_QEMU_MACHINE "")
+include(${CMAKE_CURRENT_LIST_DIR}/../common/cortex_m/board.cmake)
 # TLS (net/), and the client that embeds it, join when Mbed TLS is
 # cross-built for the board.
 set(IOT_CORE_MODULES common mqtt)

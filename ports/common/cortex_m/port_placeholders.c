@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * PLACEHOLDERS. TCP sockets and firmware slots are not implemented on the
+ * board ports yet: sockets arrive with the Ethernet driver and the lwIP glue
+ * (the networking phase), firmware slots with TF-M's Firmware Update service.
+ * Until then every call validates its arguments as port.h documents and
+ * otherwise returns IOT_ERR_NOT_SUPPORTED.
+ */
+#include <corstone_iot/port.h>
+
+/* ---- TCP sockets: placeholder until networking lands ---- */
+
+iot_status_t iot_port_tcp_connect(iot_port_socket_t *sock, const char *host, uint16_t port,
+                                  uint32_t timeout_ms)
+{
+    (void)timeout_ms;
+    if (sock == NULL || host == NULL || port == 0u) {
+        return IOT_ERR_INVALID_ARG;
+    }
+    sock->handle = -1;
+    return IOT_ERR_NOT_SUPPORTED;
+}
+
+iot_status_t iot_port_tcp_send(iot_port_socket_t *sock, const uint8_t *data, size_t len,
+                               uint32_t timeout_ms, size_t *sent)
+{
+    (void)timeout_ms;
+    if (sock == NULL || data == NULL || len == 0u || sent == NULL || sock->handle < 0) {
+        return IOT_ERR_INVALID_ARG;
+    }
+    return IOT_ERR_NOT_SUPPORTED;
+}
+
+iot_status_t iot_port_tcp_recv(iot_port_socket_t *sock, uint8_t *buf, size_t len,
+                               uint32_t timeout_ms, size_t *received)
+{
+    (void)timeout_ms;
+    if (sock == NULL || buf == NULL || len == 0u || received == NULL || sock->handle < 0) {
+        return IOT_ERR_INVALID_ARG;
+    }
+    return IOT_ERR_NOT_SUPPORTED;
+}
+
+iot_status_t iot_port_tcp_wait_readable(iot_port_socket_t *sock, uint32_t timeout_ms)
+{
+    (void)timeout_ms;
+    if (sock == NULL || sock->handle < 0) {
+        return IOT_ERR_INVALID_ARG;
+    }
+    return IOT_ERR_NOT_SUPPORTED;
+}
+
+void iot_port_tcp_close(iot_port_socket_t *sock)
+{
+    if (sock != NULL) {
+        sock->handle = -1;
+    }
+}
+
+/* ---- Firmware slots: placeholder until TF-M's Firmware Update service lands ---- */
+
+iot_status_t iot_port_fw_query(iot_port_fw_component_t component, iot_port_fw_info_t *info)
+{
+    (void)component;
+    return (info == NULL) ? IOT_ERR_INVALID_ARG : IOT_ERR_NOT_SUPPORTED;
+}
+
+iot_status_t iot_port_fw_start(iot_port_fw_component_t component)
+{
+    (void)component;
+    return IOT_ERR_NOT_SUPPORTED;
+}
+
+iot_status_t iot_port_fw_write(iot_port_fw_component_t component, uint32_t offset,
+                               const uint8_t *data, size_t len)
+{
+    (void)component;
+    (void)offset;
+    return (data == NULL && len != 0u) ? IOT_ERR_INVALID_ARG : IOT_ERR_NOT_SUPPORTED;
+}
+
+iot_status_t iot_port_fw_read(iot_port_fw_component_t component, uint32_t offset, uint8_t *buf,
+                              size_t len)
+{
+    (void)component;
+    (void)offset;
+    return (buf == NULL && len != 0u) ? IOT_ERR_INVALID_ARG : IOT_ERR_NOT_SUPPORTED;
+}
+
+iot_status_t iot_port_fw_finish(iot_port_fw_component_t component)
+{
+    (void)component;
+    return IOT_ERR_NOT_SUPPORTED;
+}
+
+iot_status_t iot_port_fw_install(iot_port_fw_component_t component)
+{
+    (void)component;
+    return IOT_ERR_NOT_SUPPORTED;
+}
+
+iot_status_t iot_port_fw_cancel(iot_port_fw_component_t component)
+{
+    (void)component;
+    return IOT_ERR_NOT_SUPPORTED;
+}
+
+iot_status_t iot_port_fw_accept(iot_port_fw_component_t component)
+{
+    (void)component;
+    return IOT_ERR_NOT_SUPPORTED;
+}
+
+iot_status_t iot_port_fw_reject(iot_port_fw_component_t component)
+{
+    (void)component;
+    return IOT_ERR_NOT_SUPPORTED;
+}
+
+iot_status_t iot_port_fw_request_reboot(void)
+{
+    return IOT_ERR_NOT_SUPPORTED;
+}

@@ -1,0 +1,27 @@
+# SPDX-License-Identifier: Apache-2.0
+# Boots a firmware image in QEMU and turns the run into a test verdict: the
+# firmware's exit status (semihosting SYS_EXIT_EXTENDED) must be 0 and, when
+# EXPECT is set, its console output must match that regular expression.
+#   cmake -DQEMU=<qemu-system-arm> -DMACHINE=<machine> -DELF=<image>
+#         [-DEXPECT=<regex>] [-DTIMEOUT=<seconds>] -P run_qemu.cmake
+# -icount shift=5 makes the run deterministic (virtual time advances by
+# instruction count) and lets idle waits skip ahead.
+if(NOT QEMU)
+  message(FATAL_ERROR "qemu-system-arm not found: install it (tools/deps.sh installs qemu-system-arm)")
+endif()
+if(NOT TIMEOUT)
+  set(TIMEOUT 120)
+endif()
+execute_process(
+  COMMAND ${QEMU} -M ${MACHINE} -nographic
+          -semihosting-config enable=on,target=native -icount shift=5 -kernel ${ELF}
+  INPUT_FILE /dev/null
+  OUTPUT_VARIABLE out ERROR_VARIABLE out ECHO_OUTPUT_VARIABLE ECHO_ERROR_VARIABLE
+  RESULT_VARIABLE rc
+  TIMEOUT ${TIMEOUT})
+if(NOT rc STREQUAL "0")
+  message(FATAL_ERROR "${ELF}: exit status ${rc}")
+endif()
+if(EXPECT AND NOT out MATCHES "${EXPECT}")
+  message(FATAL_ERROR "${ELF}: output does not match '${EXPECT}'")
+endif()
