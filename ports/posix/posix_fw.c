@@ -103,6 +103,7 @@
 #include <corstone_iot/port.h>
 #include <corstone_iot/posix.h>
 
+#include "posix_file.h"
 #include "posix_fw_internal.h"
 
 #define REC_MAGIC 0x57464943u
@@ -149,35 +150,6 @@ static void crash_point(void)
     }
 }
 
-static uint32_t crc32_ieee(const uint8_t *p, size_t n)
-{
-    uint32_t crc = 0xFFFFFFFFu;
-    size_t i;
-    int bit;
-
-    for (i = 0; i < n; i++) {
-        crc ^= p[i];
-        for (bit = 0; bit < 8; bit++) {
-            crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-        }
-    }
-    return crc ^ 0xFFFFFFFFu;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
-}
-
 static void fw_path(iot_port_fw_component_t component, fw_file_t file, char *buf)
 {
     static const char *const suffix[] = { "active", "staging", "previous", "state", "state.tmp" };
@@ -219,22 +191,8 @@ static int range_fits(uint32_t offset, size_t len, uint32_t cap)
 
 static iot_status_t fsync_dir(void)
 {
-    int fd;
-    int r;
-
     crash_point();
-    fd = open(g_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
-        return IOT_ERR_IO;
-    }
-    r = fsync(fd);
-    /* Some file systems cannot sync directories; their renames are ordered
-     * by other means. */
-    if (r != 0 && errno == EINVAL) {
-        r = 0;
-    }
-    (void)close(fd);
-    return (r == 0) ? IOT_OK : IOT_ERR_IO;
+    return posix_fsync_dir(g_dir);
 }
 
 static iot_status_t file_exists(iot_port_fw_component_t component, fw_file_t file, int *present)
@@ -346,15 +304,15 @@ static iot_status_t load_record(iot_port_fw_component_t component, fw_record_t *
     }
     (void)close(fd);
 
-    if (got != REC_SIZE || get_le32(buf) != REC_MAGIC ||
+    if (got != REC_SIZE || posix_get_le32(buf) != REC_MAGIC ||
         ((uint32_t)buf[4] | ((uint32_t)buf[5] << 8)) != REC_VERSION ||
-        get_le32(buf + 16) != crc32_ieee(buf, 16)) {
+        posix_get_le32(buf + 16) != posix_crc32(buf, 16)) {
         return IOT_ERR_STORAGE_CORRUPT;
     }
     state = buf[6];
     rec->flags = buf[7];
-    rec->written = get_le32(buf + 8);
-    rec->slot_size = get_le32(buf + 12);
+    rec->written = posix_get_le32(buf + 8);
+    rec->slot_size = posix_get_le32(buf + 12);
     if (state > (uint32_t)IOT_PORT_FW_FAILED || (rec->flags & ~REC_FLAGS_KNOWN) != 0u ||
         rec->written > rec->slot_size) {
         return IOT_ERR_STORAGE_CORRUPT;
@@ -370,14 +328,14 @@ static iot_status_t save_record(iot_port_fw_component_t component, const fw_reco
     iot_status_t st;
     int fd;
 
-    put_le32(buf, REC_MAGIC);
+    posix_put_le32(buf, REC_MAGIC);
     buf[4] = (uint8_t)REC_VERSION;
     buf[5] = (uint8_t)(REC_VERSION >> 8);
     buf[6] = (uint8_t)rec->state;
     buf[7] = rec->flags;
-    put_le32(buf + 8, rec->written);
-    put_le32(buf + 12, rec->slot_size);
-    put_le32(buf + 16, crc32_ieee(buf, 16));
+    posix_put_le32(buf + 8, rec->written);
+    posix_put_le32(buf + 12, rec->slot_size);
+    posix_put_le32(buf + 16, posix_crc32(buf, 16));
 
     fw_path(component, FW_STATE_TMP, tmp);
     crash_point();
@@ -442,57 +400,16 @@ static iot_status_t fw_leave(iot_status_t st)
 
 /* ---- Configuration (posix.h) ------------------------------------------ */
 
-/* mkdir -p with mode 0700 for every directory it creates. */
-static iot_status_t make_dirs(char *path)
-{
-    size_t i;
-    struct stat sb;
-
-    for (i = 1; path[i] != '\0'; i++) {
-        if (path[i] == '/' && path[i - 1] != '/') {
-            path[i] = '\0';
-            if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-                path[i] = '/';
-                return IOT_ERR_IO;
-            }
-            path[i] = '/';
-        }
-    }
-    if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-        return IOT_ERR_IO;
-    }
-    if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-        return IOT_ERR_IO;
-    }
-    return IOT_OK;
-}
-
 iot_status_t iot_posix_fw_set_dir(const char *dir)
 {
-    char copy[IOT_POSIX_FW_DIR_MAX + 1];
-    char resolved[PATH_MAX];
+    char resolved[IOT_POSIX_FW_DIR_MAX + 1];
     size_t len;
-    iot_status_t st;
+    iot_status_t st = posix_private_dir(dir, IOT_POSIX_FW_DIR_MAX, resolved);
 
-    if (dir == NULL || dir[0] == '\0') {
-        return IOT_ERR_INVALID_ARG;
-    }
-    len = strnlen(dir, sizeof(copy));
-    if (len > IOT_POSIX_FW_DIR_MAX) {
-        return IOT_ERR_INVALID_ARG;
-    }
-    memcpy(copy, dir, len + 1u);
-    st = make_dirs(copy);
     if (st != IOT_OK) {
         return st;
     }
-    if (realpath(dir, resolved) == NULL) {
-        return IOT_ERR_IO;
-    }
     len = strlen(resolved);
-    if (len > IOT_POSIX_FW_DIR_MAX) {
-        return IOT_ERR_INVALID_ARG;
-    }
     (void)pthread_mutex_lock(&g_lock);
     memcpy(g_dir, resolved, len + 1u);
     g_dir_set = 1;

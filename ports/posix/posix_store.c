@@ -40,6 +40,7 @@
 #include <corstone_iot/port.h>
 #include <corstone_iot/posix.h>
 
+#include "posix_file.h"
 #include "posix_store_internal.h"
 
 #define STORE_MAGIC 0x54534943u
@@ -65,34 +66,6 @@ static void crash_point(void)
     if (iot_posix_store_test_crash_after > 0) {
         iot_posix_store_test_crash_after--;
     }
-}
-
-static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n)
-{
-    size_t i;
-    int b;
-
-    for (i = 0; i < n; i++) {
-        crc ^= p[i];
-        for (b = 0; b < 8; b++) {
-            crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-        }
-    }
-    return crc;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
 }
 
 static iot_status_t io_error(int err)
@@ -127,23 +100,8 @@ static iot_status_t leave(iot_status_t st)
 
 static iot_status_t fsync_dir(void)
 {
-    int fd;
-    int r;
-
     crash_point();
-    fd = open(g_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
-        return IOT_ERR_IO;
-    }
-    r = fsync(fd);
-    /* Some file systems cannot sync directories; their renames are ordered
-     * anyway, so only real I/O errors count. */
-    if (r != 0 && errno != EINVAL && errno != EROFS) {
-        (void)close(fd);
-        return IOT_ERR_IO;
-    }
-    (void)close(fd);
-    return IOT_OK;
+    return posix_fsync_dir(g_dir);
 }
 
 static iot_status_t write_all(int fd, const uint8_t *data, size_t len)
@@ -216,8 +174,8 @@ static iot_status_t read_object(iot_port_store_uid_t uid, size_t offset, size_t 
         (void)close(fd);
         return st;
     }
-    value_len = get_le32(&hdr[8]);
-    if (get_le32(&hdr[0]) != STORE_MAGIC || hdr[4] != STORE_VERSION || hdr[5] != 0u ||
+    value_len = posix_get_le32(&hdr[8]);
+    if (posix_get_le32(&hdr[0]) != STORE_MAGIC || hdr[4] != STORE_VERSION || hdr[5] != 0u ||
         hdr[6] != 0u || hdr[7] != 0u || (uint64_t)value_len + HDR_SIZE != (uint64_t)sb.st_size) {
         (void)close(fd);
         return IOT_ERR_STORAGE_CORRUPT;
@@ -227,7 +185,7 @@ static iot_status_t read_object(iot_port_store_uid_t uid, size_t offset, size_t 
         return IOT_ERR_INVALID_ARG;
     }
     /* The whole value is read to check the CRC, even for a partial get. */
-    crc = crc32_update(0xFFFFFFFFu, hdr, 12u);
+    crc = posix_crc32_update(0xFFFFFFFFu, hdr, 12u);
     while (pos < value_len) {
         size_t n = value_len - pos;
         if (n > sizeof(chunk)) {
@@ -238,7 +196,7 @@ static iot_status_t read_object(iot_port_store_uid_t uid, size_t offset, size_t 
             (void)close(fd);
             return st;
         }
-        crc = crc32_update(crc, chunk, n);
+        crc = posix_crc32_update(crc, chunk, n);
         if (buf != NULL && pos + n > offset && done < len) {
             size_t from = (pos < offset) ? offset - pos : 0u;
             size_t take = n - from;
@@ -251,7 +209,7 @@ static iot_status_t read_object(iot_port_store_uid_t uid, size_t offset, size_t 
         pos += n;
     }
     (void)close(fd);
-    if ((crc ^ 0xFFFFFFFFu) != get_le32(&hdr[12])) {
+    if ((crc ^ 0xFFFFFFFFu) != posix_get_le32(&hdr[12])) {
         return IOT_ERR_STORAGE_CORRUPT;
     }
     *value_size = value_len;
@@ -277,17 +235,17 @@ iot_status_t iot_port_store_set(iot_port_store_uid_t uid, const void *data, size
     }
     object_path(uid, "tmp", tmp);
     object_path(uid, "obj", path);
-    put_le32(&hdr[0], STORE_MAGIC);
+    posix_put_le32(&hdr[0], STORE_MAGIC);
     hdr[4] = (uint8_t)STORE_VERSION;
     hdr[5] = 0u;
     hdr[6] = 0u;
     hdr[7] = 0u;
-    put_le32(&hdr[8], (uint32_t)len);
-    crc = crc32_update(0xFFFFFFFFu, hdr, 12u);
+    posix_put_le32(&hdr[8], (uint32_t)len);
+    crc = posix_crc32_update(0xFFFFFFFFu, hdr, 12u);
     if (len > 0u) {
-        crc = crc32_update(crc, data, len);
+        crc = posix_crc32_update(crc, data, len);
     }
-    put_le32(&hdr[12], crc ^ 0xFFFFFFFFu);
+    posix_put_le32(&hdr[12], crc ^ 0xFFFFFFFFu);
 
     crash_point();
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -369,51 +327,17 @@ iot_status_t iot_port_store_remove(iot_port_store_uid_t uid)
     return leave(fsync_dir());
 }
 
-/* mkdir -p with mode 0700 for every directory it creates. */
-static iot_status_t make_dirs(char *path)
-{
-    size_t i;
-
-    for (i = 1; path[i] != '\0'; i++) {
-        if (path[i] == '/' && path[i - 1] != '/') {
-            path[i] = '\0';
-            if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-                path[i] = '/';
-                return IOT_ERR_IO;
-            }
-            path[i] = '/';
-        }
-    }
-    if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-        return IOT_ERR_IO;
-    }
-    return IOT_OK;
-}
-
 iot_status_t iot_posix_store_set_dir(const char *dir)
 {
-    char copy[IOT_POSIX_STORE_DIR_MAX + 1];
-    char resolved[PATH_MAX];
+    char resolved[IOT_POSIX_STORE_DIR_MAX + 1];
     struct stat sb;
     size_t len;
-    iot_status_t st;
+    iot_status_t st = posix_private_dir(dir, IOT_POSIX_STORE_DIR_MAX, resolved);
 
-    if (dir == NULL || dir[0] == '\0') {
-        return IOT_ERR_INVALID_ARG;
-    }
-    len = strnlen(dir, sizeof(copy));
-    if (len > IOT_POSIX_STORE_DIR_MAX) {
-        return IOT_ERR_INVALID_ARG;
-    }
-    memcpy(copy, dir, len + 1u);
-    st = make_dirs(copy);
     if (st != IOT_OK) {
         return st;
     }
-    if (realpath(dir, resolved) == NULL) {
-        return IOT_ERR_IO;
-    }
-    if (stat(resolved, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+    if (stat(resolved, &sb) != 0) {
         return IOT_ERR_IO;
     }
     /* Secrets live here: refuse a directory others can read or enter. */
@@ -421,9 +345,6 @@ iot_status_t iot_posix_store_set_dir(const char *dir)
         return IOT_ERR_NOT_PERMITTED;
     }
     len = strlen(resolved);
-    if (len > IOT_POSIX_STORE_DIR_MAX) {
-        return IOT_ERR_INVALID_ARG;
-    }
     (void)pthread_mutex_lock(&g_lock);
     memcpy(g_dir, resolved, len + 1u);
     g_dir_set = 1;
