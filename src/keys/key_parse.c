@@ -120,19 +120,16 @@ static iot_status_t rsa_type_from_modulus(const iot_der_t *n, iot_key_type_t *ty
     }
 }
 
-/* RSAPrivateKey (RFC 8017, A.1.2): version 0, then n, e, d, p, q, dp, dq, qinv. */
-static iot_status_t parse_pkcs1(const uint8_t *der, size_t len, iot_parsed_key_t *key,
-                                bool outer)
+/* Both private-key structures are a SEQUENCE filling the whole input that
+ * starts with a small version INTEGER. `outer` says whether the bytes came
+ * straight from the caller (errors as they are) or from inside a PKCS#8
+ * wrapper (see inner()). */
+static iot_status_t open_versioned(const uint8_t *der, size_t len, bool outer, iot_der_t *seq,
+                                   uint32_t *version)
 {
     iot_der_t d = { der, der + len };
-    iot_der_t seq;
-    iot_der_t n;
-    iot_der_t tmp;
-    uint32_t version;
-    iot_status_t st;
-    int i;
+    iot_status_t st = iot_der_get(&d, IOT_DER_SEQUENCE, seq);
 
-    st = iot_der_get(&d, IOT_DER_SEQUENCE, &seq);
     if (!outer) {
         st = inner(st);
     }
@@ -142,7 +139,21 @@ static iot_status_t parse_pkcs1(const uint8_t *der, size_t len, iot_parsed_key_t
     if (d.p != d.end) {
         return IOT_ERR_BAD_FORMAT;
     }
-    st = get_small_int(&seq, &version);
+    return get_small_int(seq, version);
+}
+
+/* RSAPrivateKey (RFC 8017, A.1.2): version 0, then n, e, d, p, q, dp, dq, qinv. */
+static iot_status_t parse_pkcs1(const uint8_t *der, size_t len, iot_parsed_key_t *key,
+                                bool outer)
+{
+    iot_der_t seq;
+    iot_der_t n;
+    iot_der_t tmp;
+    uint32_t version;
+    iot_status_t st;
+    int i;
+
+    st = open_versioned(der, len, outer, &seq, &version);
     if (st != IOT_OK) {
         return st;
     }
@@ -176,7 +187,6 @@ static iot_status_t parse_pkcs1(const uint8_t *der, size_t len, iot_parsed_key_t
 static iot_status_t parse_sec1(const uint8_t *der, size_t len, iot_key_type_t curve,
                                iot_parsed_key_t *key, bool outer)
 {
-    iot_der_t d = { der, der + len };
     iot_der_t seq;
     iot_der_t priv;
     iot_der_t tmp;
@@ -186,17 +196,7 @@ static iot_status_t parse_sec1(const uint8_t *der, size_t len, iot_key_type_t cu
     size_t priv_len;
     iot_status_t st;
 
-    st = iot_der_get(&d, IOT_DER_SEQUENCE, &seq);
-    if (!outer) {
-        st = inner(st);
-    }
-    if (st != IOT_OK) {
-        return st;
-    }
-    if (d.p != d.end) {
-        return IOT_ERR_BAD_FORMAT;
-    }
-    st = get_small_int(&seq, &version);
+    st = open_versioned(der, len, outer, &seq, &version);
     if (st != IOT_OK) {
         return st;
     }

@@ -788,26 +788,38 @@ static iot_status_t key_for(iot_key_id_t id, iot_sign_alg_t alg, bool sign, obj_
     return IOT_OK;
 }
 
+enum { FOR_VERIFY = 0, FOR_SIGN = 1 };
+
+/* Take the lock and find the key for a signature operation; on IOT_OK the
+ * lock is held (release it with leave()), on failure it is not. A hash
+ * input must be exactly as long as the algorithm's hash. */
+static iot_status_t enter_key(iot_key_id_t id, iot_sign_alg_t alg, bool for_sign, bool is_hash,
+                              size_t in_len, obj_t **o, psa_algorithm_t *psa_alg)
+{
+    size_t hash_len = 0;
+    iot_status_t st = enter();
+
+    if (st != IOT_OK) {
+        return st;
+    }
+    st = key_for(id, alg, for_sign, o, psa_alg, &hash_len);
+    if (st == IOT_OK && is_hash && in_len != hash_len) {
+        st = IOT_ERR_INVALID_ARG;
+    }
+    return (st == IOT_OK) ? IOT_OK : leave(st);
+}
+
 static iot_status_t sign_common(iot_key_id_t id, iot_sign_alg_t alg, bool is_hash,
                                 const uint8_t *in, size_t in_len, uint8_t *sig, size_t cap,
                                 size_t *sig_len)
 {
     psa_algorithm_t psa_alg = 0;
-    size_t hash_len = 0;
     obj_t *o = NULL;
     psa_status_t ps;
-    iot_status_t st;
+    iot_status_t st = enter_key(id, alg, FOR_SIGN, is_hash, in_len, &o, &psa_alg);
 
-    st = enter();
     if (st != IOT_OK) {
         return st;
-    }
-    st = key_for(id, alg, true, &o, &psa_alg, &hash_len);
-    if (st == IOT_OK && is_hash && in_len != hash_len) {
-        st = IOT_ERR_INVALID_ARG;
-    }
-    if (st != IOT_OK) {
-        return leave(st);
     }
     if (is_hash) {
         ps = psa_sign_hash(o->psa, psa_alg, in, in_len, sig, cap, sig_len);
@@ -822,21 +834,12 @@ static iot_status_t verify_common(iot_key_id_t id, iot_sign_alg_t alg, bool is_h
                                   size_t sig_len)
 {
     psa_algorithm_t psa_alg = 0;
-    size_t hash_len = 0;
     obj_t *o = NULL;
     psa_status_t ps;
-    iot_status_t st;
+    iot_status_t st = enter_key(id, alg, FOR_VERIFY, is_hash, in_len, &o, &psa_alg);
 
-    st = enter();
     if (st != IOT_OK) {
         return st;
-    }
-    st = key_for(id, alg, false, &o, &psa_alg, &hash_len);
-    if (st == IOT_OK && is_hash && in_len != hash_len) {
-        st = IOT_ERR_INVALID_ARG;
-    }
-    if (st != IOT_OK) {
-        return leave(st);
     }
     if (is_hash) {
         ps = psa_verify_hash(o->psa, psa_alg, in, in_len, sig, sig_len);
