@@ -10,6 +10,9 @@ packages=(
   mosquitto mosquitto-clients libmosquitto-dev openssl
   gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
   qemu-system-arm dpkg-dev
+  libp11-kit-dev opensc libcbor-dev
+  valgrind cppcheck clang-tidy lcov iproute2
+  python3 python3-cryptography python3-click python3-intelhex python3-cbor2
   "$@"
 )
 
