@@ -3,6 +3,7 @@
  * iot-provision: put a device's identity into the key store (posix hosts).
  *
  *   iot-provision --store DIR import --key KEY.pem [--cert CERT.pem] --label LABEL
+ *   iot-provision --store DIR import --cert CERT.pem --label LABEL
  *   iot-provision --store DIR generate --label LABEL --subject SUBJECT [--type TYPE]
  *   iot-provision --store DIR csr --label LABEL --subject SUBJECT
  *   iot-provision --store DIR list
@@ -46,6 +47,9 @@ static void usage(void)
             "  import   --key KEY.pem [--cert CERT.pem] --label LABEL\n"
             "           import a private key (PKCS#8, SEC1 or PKCS#1; PEM or DER) and\n"
             "           optionally its certificate, under one label\n"
+            "  import   --cert CERT.pem --label LABEL\n"
+            "           store a certificate alone: the one the CA issued for a generated\n"
+            "           key of that label (checked against it), or a CA certificate\n"
             "  generate --label LABEL --subject SUBJECT [--type p256|p384|rsa2048|rsa3072]\n"
             "           generate a key in the store and print a CSR (PEM)\n"
             "  csr      --label LABEL --subject SUBJECT\n"
@@ -193,6 +197,42 @@ static int cert_matches_key(const unsigned char *cert, size_t cert_len, iot_key_
     return 0;
 }
 
+/* A certificate alone: if a private key has the label, it must be its certificate. */
+static int import_cert_only(const args_t *a)
+{
+    static unsigned char cert[FILE_MAX];
+    size_t cert_len = 0;
+    iot_key_id_t key_id = 0;
+    iot_key_id_t cert_id = 0;
+    iot_status_t st;
+    int matches = 0;
+
+    if (read_file(a->cert, cert, &cert_len) != 0) {
+        return 1;
+    }
+    st = iot_keystore_find(IOT_OBJ_PRIVATE_KEY, a->label, &key_id);
+    if (st == IOT_OK) {
+        if (cert_matches_key(cert, cert_len, key_id, &matches) != 0 || !matches) {
+            fprintf(stderr, "iot-provision: %s: the certificate does not carry the public key of "
+                            "private key '%s' (or is not a certificate); nothing imported\n",
+                    a->cert, a->label);
+            return 1;
+        }
+    } else if (st != IOT_ERR_NOT_FOUND) {
+        return fail(a->label, st);
+    }
+    st = iot_keystore_save(IOT_OBJ_CERTIFICATE, a->label, cert, cert_len + 1u, 0u, &cert_id);
+    if (st != IOT_OK) {
+        return fail(a->cert, st);
+    }
+    printf("imported certificate id %u as '%s'", (unsigned)cert_id, a->label);
+    if (key_id != 0u) {
+        printf(" for private key id %u", (unsigned)key_id);
+    }
+    printf("\n");
+    return 0;
+}
+
 static int cmd_import(const args_t *a)
 {
     static unsigned char key[FILE_MAX];
@@ -205,6 +245,9 @@ static int cmd_import(const args_t *a)
     iot_status_t st;
     int matches = 0;
 
+    if (a->key == NULL && a->cert != NULL && a->label != NULL) {
+        return import_cert_only(a);
+    }
     if (a->key == NULL || a->label == NULL) {
         usage();
         return 2;
