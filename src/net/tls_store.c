@@ -262,6 +262,7 @@ static size_t store_rsa_key_len(void *ctx)
 }
 #endif /* IOT_TLS_STORE_RSA */
 
+#if defined(IOT_TLS_STORE_EC) || defined(IOT_TLS_STORE_RSA)
 /* The key store type of the certificate's public key, or NONE. */
 static iot_key_type_t cert_key_type(const mbedtls_pk_context *cert_pk)
 {
@@ -320,12 +321,12 @@ static iot_status_t check_same_key(const mbedtls_pk_context *cert_pk, uint32_t i
     }
     return IOT_OK;
 }
+#endif
 
 iot_status_t iot_tls_store_setup_key(struct iot_tls_store_key *sk, mbedtls_pk_context *pk,
                                      const mbedtls_pk_context *cert_pk, uint32_t id)
 {
     iot_key_info_t info = IOT_KEY_INFO_INIT;
-    iot_key_type_t want;
     iot_status_t st = iot_keystore_get_info(id, &info);
 
     if (st != IOT_OK) {
@@ -341,8 +342,12 @@ iot_status_t iot_tls_store_setup_key(struct iot_tls_store_key *sk, mbedtls_pk_co
         IOT_LOGE(LOG_MOD, "client key: key store object %u may not sign", (unsigned)id);
         return IOT_ERR_NOT_PERMITTED;
     }
-    want = cert_key_type(cert_pk);
-    if (want != info.key_type) {
+#if !defined(IOT_TLS_STORE_EC) && !defined(IOT_TLS_STORE_RSA)
+    (void)sk;
+    (void)pk;
+    (void)cert_pk;
+#else
+    if (cert_key_type(cert_pk) != info.key_type) {
         IOT_LOGE(LOG_MOD,
                  "client key: key store object %u is of another key type than the certificate's",
                  (unsigned)id);
@@ -377,6 +382,7 @@ iot_status_t iot_tls_store_setup_key(struct iot_tls_store_key *sk, mbedtls_pk_co
         return IOT_OK;
 #endif
     }
+#endif /* IOT_TLS_STORE_EC || IOT_TLS_STORE_RSA */
     IOT_LOGE(LOG_MOD, "client key: signing through the key store is not supported with this "
                       "Mbed TLS version or configuration");
     return IOT_ERR_NOT_SUPPORTED;
