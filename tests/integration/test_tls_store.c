@@ -447,6 +447,62 @@ static void test_refusals(void **state)
     round_trip("it-store-after", "IOT_TEST_PORT_MTLS", &t);
 }
 
+static void broker_ctl(const char *verb)
+{
+    const char *ctl = getenv("IOT_TEST_BROKER_CTL");
+    const char *st = getenv("IOT_TEST_BROKER_STATE");
+    char cmd[1200];
+
+    assert_non_null(ctl);
+    assert_non_null(st);
+    (void)snprintf(cmd, sizeof(cmd), "bash '%s' %s '%s' >/dev/null", ctl, verb, st);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* After the broker restarts, the client reconnects by itself: every new
+ * handshake takes the PSK from the store again, and signs with the stored
+ * key again (the handshake copy of the PSK is gone after each one). */
+static void test_reconnect_with_stored_credentials(void **state)
+{
+    iot_tls_config_t m = mtls(g_ca, g_cert, g_key);
+    iot_tls_config_t p = psk_tls(g_psk_id);
+    const iot_tls_config_t *cfgs[2] = { &m, &p };
+    const char *ports[2] = { "IOT_TEST_PORT_MTLS", "IOT_TEST_PORT_PSK" };
+    const char *ids[2] = { "it-store-re-mtls", "device-1" };
+    iot_client_t *c[2] = { NULL, NULL };
+    inbox_t in[2];
+    char t[2][128];
+    int k;
+
+    (void)state;
+    memset(in, 0, sizeof(in));
+    for (k = 0; k < 2; k++) {
+        iot_connect_options_t o = options(ids[k], env_port(ports[k]), cfgs[k]);
+        o.auto_reconnect = true;
+        o.clean_session = false;
+        o.backoff_base_ms = 100;
+        o.backoff_max_ms = 500;
+        assert_int_equal(iot_connect(&o, &c[k]), IOT_OK);
+        (void)snprintf(t[k], sizeof(t[k]), "store/%d/re/%d", (int)getpid(), k);
+        assert_int_equal(iot_subscribe(c[k], t[k], IOT_QOS1, on_msg, &in[k]), IOT_OK);
+    }
+    broker_ctl("restart");
+    for (k = 0; k < 2; k++) {
+        uint64_t end = iot_port_time_ms() + 20000u;
+
+        /* The publish waits in the queue until the client is back. */
+        assert_int_equal(iot_publish(c[k], t[k], "after restart", 13, IOT_QOS1, false), IOT_OK);
+        while (in[k].count < 1 && iot_port_time_ms() < end) {
+            iot_status_t st = iot_process(c[k], 50);
+            assert_true(st == IOT_OK || st == IOT_ERR_NOT_CONNECTED || st == IOT_ERR_NET_CLOSED);
+        }
+        assert_int_equal(in[k].count, 1);
+        assert_string_equal(in[k].payload, "after restart");
+        assert_true(iot_is_connected(c[k]));
+        assert_int_equal(iot_disconnect(c[k]), IOT_OK);
+    }
+}
+
 /* A key file damaged on disk: after a restart of the store the key cannot
  * be loaded, and connecting says so; the other objects still work. */
 static void test_damaged_key_file(void **state)
@@ -515,6 +571,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_psk_from_store),
         cmocka_unit_test(test_tls_layer_holds_no_secret),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_reconnect_with_stored_credentials),
         cmocka_unit_test(test_damaged_key_file),
     };
     const char *pki_dir = getenv("IOT_TEST_PKI");
