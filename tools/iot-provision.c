@@ -4,6 +4,7 @@
  *
  *   iot-provision --store DIR import --key KEY.pem [--cert CERT.pem] --label LABEL
  *   iot-provision --store DIR import --cert CERT.pem --label LABEL
+ *   iot-provision --store DIR import --psk PSK.hex --label LABEL
  *   iot-provision --store DIR generate --label LABEL --subject SUBJECT [--type TYPE]
  *   iot-provision --store DIR csr --label LABEL --subject SUBJECT
  *   iot-provision --store DIR list
@@ -15,6 +16,7 @@
  * Exit status: 0 done, 1 refused or failed (with a message), 2 bad usage.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +40,7 @@ typedef struct {
     const char *subject;
     const char *type;
     const char *id;
+    const char *psk;
 } args_t;
 
 static void usage(void)
@@ -50,6 +53,8 @@ static void usage(void)
             "  import   --cert CERT.pem --label LABEL\n"
             "           store a certificate alone: the one the CA issued for a generated\n"
             "           key of that label (checked against it), or a CA certificate\n"
+            "  import   --psk PSK.hex --label LABEL\n"
+            "           import a TLS pre-shared key (1 to 64 bytes, as hex text)\n"
             "  generate --label LABEL --subject SUBJECT [--type p256|p384|rsa2048|rsa3072]\n"
             "           generate a key in the store and print a CSR (PEM)\n"
             "  csr      --label LABEL --subject SUBJECT\n"
@@ -197,6 +202,67 @@ static int cert_matches_key(const unsigned char *cert, size_t cert_len, iot_key_
     return 0;
 }
 
+/* A pre-shared key from a file of hex digits (white space around them allowed). */
+static int import_psk(const args_t *a)
+{
+    static unsigned char text[FILE_MAX];
+    unsigned char psk[IOT_KEY_PSK_MAX];
+    iot_key_options_t o = IOT_KEY_OPTIONS_INIT;
+    iot_key_id_t id = 0;
+    size_t text_len = 0;
+    size_t start = 0;
+    size_t end;
+    size_t n;
+    size_t i;
+    iot_status_t st;
+
+    if (read_file(a->psk, text, &text_len) != 0) {
+        return 1;
+    }
+    end = text_len;
+    while (start < end && strchr(" \t\r\n", text[start]) != NULL) {
+        start++;
+    }
+    while (end > start && strchr(" \t\r\n", text[end - 1u]) != NULL) {
+        end--;
+    }
+    n = (end - start) / 2u;
+    if (end == start || (end - start) % 2u != 0u || n > sizeof(psk)) {
+        memset(text, 0, sizeof(text));
+        fprintf(stderr, "iot-provision: %s: expected 2 to %u hex digits (1 to %u bytes)\n", a->psk,
+                (unsigned)(2u * sizeof(psk)), (unsigned)sizeof(psk));
+        return 1;
+    }
+    for (i = 0; i < n; i++) {
+        unsigned v = 0;
+        char pair[3] = { (char)text[start + 2u * i], (char)text[start + 2u * i + 1u], '\0' };
+        char *stop = NULL;
+
+        if (!isxdigit((unsigned char)pair[0]) || !isxdigit((unsigned char)pair[1])) {
+            stop = NULL;
+        } else {
+            v = (unsigned)strtoul(pair, &stop, 16);
+        }
+        if (stop != pair + 2) {
+            memset(text, 0, sizeof(text));
+            memset(psk, 0, sizeof(psk));
+            fprintf(stderr, "iot-provision: %s: not hex text\n", a->psk);
+            return 1;
+        }
+        psk[i] = (unsigned char)v;
+    }
+    memset(text, 0, sizeof(text));
+    o.label = a->label;
+    st = iot_key_import_psk(psk, n, &o, &id);
+    memset(psk, 0, sizeof(psk));
+    if (st != IOT_OK) {
+        return fail(a->psk, st);
+    }
+    printf("imported pre-shared key id %u (%u bytes) as '%s'\n", (unsigned)id, (unsigned)n,
+           a->label);
+    return 0;
+}
+
 /* A certificate alone: if a private key has the label, it must be its certificate. */
 static int import_cert_only(const args_t *a)
 {
@@ -245,6 +311,13 @@ static int cmd_import(const args_t *a)
     iot_status_t st;
     int matches = 0;
 
+    if (a->psk != NULL && a->key == NULL && a->cert == NULL && a->label != NULL) {
+        return import_psk(a);
+    }
+    if (a->psk != NULL) {
+        usage();
+        return 2;
+    }
     if (a->key == NULL && a->cert != NULL && a->label != NULL) {
         return import_cert_only(a);
     }
@@ -465,6 +538,8 @@ int main(int argc, char **argv)
             slot = &a.type;
         } else if (strcmp(argv[i], "--id") == 0) {
             slot = &a.id;
+        } else if (strcmp(argv[i], "--psk") == 0) {
+            slot = &a.psk;
         } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             usage();
             return 0;

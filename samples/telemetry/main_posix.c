@@ -15,16 +15,18 @@ static void usage(void)
     fprintf(stderr,
             "usage: telemetry --host H --port P --ca CA.crt [--cert C.crt --key C.key]\n"
             "                 [--server-name NAME] [--store DIR --store-label LABEL]\n"
+            "                 [--psk-identity ID --store DIR --store-psk LABEL]\n"
             "                 [--psk-identity ID --psk-hex HEX] [--id DEVICE] [--count N]\n"
             "                 [--interval-ms MS] [--commands N]\n"
             "--store/--store-label: client certificate and private key from the key store\n"
             "in DIR (put there with iot-provision), both under LABEL; the handshake is\n"
-            "signed inside the store.\n");
+            "signed inside the store. --store-psk: the PSK from the key store.\n");
 }
 
 /* Open the key store and point the client certificate and key at the
- * objects labelled `label`. */
-static int use_store(const char *dir, const char *label, iot_tls_config_t *tls)
+ * objects labelled `label`, or the PSK at the one labelled `psk_label`. */
+static int use_store(const char *dir, const char *label, const char *psk_label,
+                     iot_tls_config_t *tls)
 {
     iot_key_id_t key = IOT_KEY_ID_NONE;
     iot_key_id_t cert = IOT_KEY_ID_NONE;
@@ -32,6 +34,15 @@ static int use_store(const char *dir, const char *label, iot_tls_config_t *tls)
 
     if (st == IOT_OK) {
         st = iot_keystore_init();
+    }
+    if (st == IOT_OK && psk_label != NULL) {
+        st = iot_keystore_find(IOT_OBJ_SECRET_KEY, psk_label, &key);
+        if (st == IOT_OK) {
+            iot_cred_t p = IOT_CRED_FROM_STORE(key);
+            tls->psk = p;
+            return 0;
+        }
+        label = psk_label; /* for the message */
     }
     if (st == IOT_OK) {
         st = iot_keystore_find(IOT_OBJ_PRIVATE_KEY, label, &key);
@@ -78,6 +89,7 @@ int main(int argc, char **argv)
     telemetry_config_t cfg = { "device-1", "127.0.0.1", 8883, NULL, 1000, 10, 0 };
     const char *store = NULL;
     const char *store_label = NULL;
+    const char *store_psk = NULL;
     int rc;
     int i;
 
@@ -111,6 +123,8 @@ int main(int argc, char **argv)
             store = v;
         } else if (strcmp(k, "--store-label") == 0) {
             store_label = v;
+        } else if (strcmp(k, "--store-psk") == 0) {
+            store_psk = v;
         } else if (strcmp(k, "--id") == 0) {
             cfg.device_id = v;
         } else if (strcmp(k, "--count") == 0) {
@@ -124,11 +138,12 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (i != argc || (store == NULL) != (store_label == NULL)) {
+    if (i != argc || (store == NULL) != (store_label == NULL && store_psk == NULL) ||
+        (store_label != NULL && store_psk != NULL)) {
         usage();
         return 2;
     }
-    if (store != NULL && use_store(store, store_label, &tls) != 0) {
+    if (store != NULL && use_store(store, store_label, store_psk, &tls) != 0) {
         return 1;
     }
     cfg.tls = &tls;

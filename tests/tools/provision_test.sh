@@ -4,11 +4,11 @@
 #
 #   provision_test.sh IOT_PROVISION GEN_CERTS_SH
 #
-# import a device key and certificate (PEM); generate a key, print its CSR
+# import a device key and certificate (PEM) and a PSK; generate a key, print its CSR
 # (checked with `openssl req -verify`), have the test CA certify it and import
 # the certificate; list; delete by label and by id. Refusals, each with its
 # exit code, message and status name, and each leaving the store's files
-# byte for byte as they were: bad PEM, truncated PEM, wrong key type,
+# byte for byte as they were: bad PEM, truncated PEM, bad PSK text, wrong key type,
 # unsupported curve, duplicate label, a certificate for another key, a full
 # store (also in the middle of a key + certificate import), a damaged object
 # file, a damaged id counter, bad usage.
@@ -108,11 +108,13 @@ checks=$((checks + 1))
 openssl req -in "$work/dev-43.csr" -noout -verify >"$out" 2>&1 && grep -q "verify OK" "$out" ||
   bad "P-384 CSR"
 run 0 "BEGIN CERTIFICATE REQUEST" csr --label dev-43 --subject "CN=dev-43-again"
+run 0 "imported pre-shared key id [0-9]+ \(32 bytes\) as 'device-psk'" import --psk "$pki/psk.hex" --label device-psk
 
 run 0 "private-key +ec-p256 .*device" list
 run 0 "certificate .*dev-42" list
 run 0 "private-key +ec-p384 .*dev-43" list
-run 0 "6 of 16 entries used" list
+run 0 "secret-key +psk +256 .*device-psk" list
+run 0 "7 of 16 entries used" list
 
 # ---- refusals, each leaving the store as it was ----------------------------
 
@@ -132,6 +134,14 @@ refuse 1 "does not carry the public key of private key 'dev-43'" \
   import --cert "$pki/client.crt" --label dev-43
 IGNORE_COUNTER=1 refuse 1 "does not carry this key's public key" \
   import --key "$pki/untrusted-client.key" --cert "$pki/client.crt" --label x
+printf 'zz11\n' > "$work/bad-psk.hex"
+refuse 1 "bad-psk.hex: not hex text" import --psk "$work/bad-psk.hex" --label x
+printf '+1\n' > "$work/bad-psk2.hex"
+refuse 1 "bad-psk2.hex: not hex text" import --psk "$work/bad-psk2.hex" --label x
+printf '%0130d\n' 0 > "$work/long-psk.hex"
+refuse 1 "long-psk.hex: expected 2 to 128 hex digits" import --psk "$work/long-psk.hex" --label x
+refuse 1 "psk.hex: duplicate label.*\[IOT_ERR_ALREADY_EXISTS\]" import --psk "$pki/psk.hex" --label device-psk
+refuse 2 "usage: iot-provision" import --psk "$pki/psk.hex" --key "$pki/client.key" --label x
 refuse 1 "no such object \[IOT_ERR_NOT_FOUND\]" delete --label nothing-by-that-name
 refuse 1 "bad label.*\[IOT_ERR_BAD_LABEL\]" \
   import --key "$pki/client.key" --label "$(printf 'L%.0s' {1..65})"
@@ -142,7 +152,7 @@ refuse 2 "unknown command 'frobnicate'" frobnicate
 
 # Fill to 15 of 16: a key + certificate import then fails half-way (the
 # certificate), and must take its key back out.
-for i in $(seq 1 9); do
+for i in $(seq 1 8); do
   "$prov" --store "$store" generate --label "fill-$i" --subject "CN=fill-$i" >/dev/null 2>&1 ||
     { echo "FAIL: filling the store ($i)" >&2; failures=$((failures + 1)); break; }
 done
