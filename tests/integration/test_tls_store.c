@@ -46,7 +46,7 @@ static iot_key_id_t g_cert;     /* client.crt */
 static iot_key_id_t g_ca;       /* ca.crt */
 static iot_key_id_t g_psk_id;   /* the device-1 PSK */
 
-/* ---- helpers -------------------------------------------------------------- */
+/* ---- utilities ------------------------------------------------------------ */
 
 static const char *pki(const char *file)
 {
