@@ -3,14 +3,26 @@
 # mosquitto on 127.0.0.1 with mutual TLS, runs the telemetry sample, sends it
 # a command, and shows the readings arriving at an independent subscriber.
 # Stops everything it started.
+#
+#   bash tools/demo.sh           the device's key and certificate are PEM files
+#   bash tools/demo.sh --store   the device is provisioned into a key store
+#                                first (iot-provision: key generated in the
+#                                store, CSR certified by the test CA), and the
+#                                sample signs its TLS handshake inside the store
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+use_store=0
+case "${1:-}" in
+  "") ;;
+  --store) use_store=1 ;;
+  *) echo "usage: bash tools/demo.sh [--store]" >&2; exit 2 ;;
+esac
 bash tools/deps.sh
 
 echo "== building"
 cmake --preset posix-release >/dev/null
-cmake --build --preset posix-release --target telemetry -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
+cmake --build --preset posix-release --target telemetry iot-provision -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
 
 state=$(mktemp -d)
 sub_pid=""
@@ -29,6 +41,18 @@ pki=$IOT_TEST_PKI
 port=$IOT_TEST_PORT_MTLS
 tls=(--cafile "$pki/ca.crt" --cert "$pki/client.crt" --key "$pki/client.key" -h 127.0.0.1 -p "$port")
 
+device_creds=(--cert "$pki/client.crt" --key "$pki/client.key")
+if [ "$use_store" = 1 ]; then
+  prov="$root/build/posix-release/tools/iot-provision"
+  echo "== provisioning device-1 into a key store (key generated inside it)"
+  "$prov" --store "$state/store" generate --label device-1 --subject "CN=device-1" > "$state/device-1.csr"
+  openssl x509 -req -in "$state/device-1.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" \
+    -CAcreateserial -days 1 -sha256 -out "$state/device-1.crt" 2>/dev/null
+  "$prov" --store "$state/store" import --cert "$state/device-1.crt" --label device-1
+  "$prov" --store "$state/store" list
+  device_creds=(--store "$state/store" --store-label device-1)
+fi
+
 echo "== independent subscriber (mosquitto_sub) on devices/+/telemetry"
 mosquitto_sub "${tls[@]}" -i demo-monitor -t 'devices/+/telemetry' -v -C 5 > "$state/monitor.txt" &
 sub_pid=$!
@@ -39,7 +63,7 @@ sleep 1
 
 echo "== telemetry sample"
 "$root/build/posix-release/samples/telemetry/telemetry" --host 127.0.0.1 --port "$port" \
-  --server-name localhost --ca "$pki/ca.crt" --cert "$pki/client.crt" --key "$pki/client.key" \
+  --server-name localhost --ca "$pki/ca.crt" "${device_creds[@]}" \
   --id device-1 --count 5 --interval-ms 1000 | tee "$state/sample.txt"
 
 wait "$sub_pid" || true
@@ -55,4 +79,8 @@ if ! grep -q '^command on devices/device-1/commands: {"led":"on"}' "$state/sampl
   echo "demo: the sample did not receive the command"
   exit 1
 fi
-echo "== demo complete: 5 readings delivered over mutual TLS, 1 command received"
+if [ "$use_store" = 1 ]; then
+  echo "== demo complete: 5 readings delivered over mutual TLS signed inside the key store, 1 command received"
+else
+  echo "== demo complete: 5 readings delivered over mutual TLS, 1 command received"
+fi

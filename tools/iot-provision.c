@@ -3,6 +3,8 @@
  * iot-provision: put a device's identity into the key store (posix hosts).
  *
  *   iot-provision --store DIR import --key KEY.pem [--cert CERT.pem] --label LABEL
+ *   iot-provision --store DIR import --cert CERT.pem --label LABEL
+ *   iot-provision --store DIR import --psk PSK.hex --label LABEL
  *   iot-provision --store DIR generate --label LABEL --subject SUBJECT [--type TYPE]
  *   iot-provision --store DIR csr --label LABEL --subject SUBJECT
  *   iot-provision --store DIR list
@@ -14,6 +16,7 @@
  * Exit status: 0 done, 1 refused or failed (with a message), 2 bad usage.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +40,7 @@ typedef struct {
     const char *subject;
     const char *type;
     const char *id;
+    const char *psk;
 } args_t;
 
 static void usage(void)
@@ -46,6 +50,11 @@ static void usage(void)
             "  import   --key KEY.pem [--cert CERT.pem] --label LABEL\n"
             "           import a private key (PKCS#8, SEC1 or PKCS#1; PEM or DER) and\n"
             "           optionally its certificate, under one label\n"
+            "  import   --cert CERT.pem --label LABEL\n"
+            "           store a certificate alone: the one the CA issued for a generated\n"
+            "           key of that label (checked against it), or a CA certificate\n"
+            "  import   --psk PSK.hex --label LABEL\n"
+            "           import a TLS pre-shared key (1 to 64 bytes, as hex text)\n"
             "  generate --label LABEL --subject SUBJECT [--type p256|p384|rsa2048|rsa3072]\n"
             "           generate a key in the store and print a CSR (PEM)\n"
             "  csr      --label LABEL --subject SUBJECT\n"
@@ -193,6 +202,103 @@ static int cert_matches_key(const unsigned char *cert, size_t cert_len, iot_key_
     return 0;
 }
 
+/* A pre-shared key from a file of hex digits (white space around them allowed). */
+static int import_psk(const args_t *a)
+{
+    static unsigned char text[FILE_MAX];
+    unsigned char psk[IOT_KEY_PSK_MAX];
+    iot_key_options_t o = IOT_KEY_OPTIONS_INIT;
+    iot_key_id_t id = 0;
+    size_t text_len = 0;
+    size_t start = 0;
+    size_t end;
+    size_t n;
+    size_t i;
+    iot_status_t st;
+
+    if (read_file(a->psk, text, &text_len) != 0) {
+        return 1;
+    }
+    end = text_len;
+    while (start < end && strchr(" \t\r\n", text[start]) != NULL) {
+        start++;
+    }
+    while (end > start && strchr(" \t\r\n", text[end - 1u]) != NULL) {
+        end--;
+    }
+    n = (end - start) / 2u;
+    if (end == start || (end - start) % 2u != 0u || n > sizeof(psk)) {
+        memset(text, 0, sizeof(text));
+        fprintf(stderr, "iot-provision: %s: expected 2 to %u hex digits (1 to %u bytes)\n", a->psk,
+                (unsigned)(2u * sizeof(psk)), (unsigned)sizeof(psk));
+        return 1;
+    }
+    for (i = 0; i < n; i++) {
+        unsigned v = 0;
+        char pair[3] = { (char)text[start + 2u * i], (char)text[start + 2u * i + 1u], '\0' };
+        char *stop = NULL;
+
+        if (!isxdigit((unsigned char)pair[0]) || !isxdigit((unsigned char)pair[1])) {
+            stop = NULL;
+        } else {
+            v = (unsigned)strtoul(pair, &stop, 16);
+        }
+        if (stop != pair + 2) {
+            memset(text, 0, sizeof(text));
+            memset(psk, 0, sizeof(psk));
+            fprintf(stderr, "iot-provision: %s: not hex text\n", a->psk);
+            return 1;
+        }
+        psk[i] = (unsigned char)v;
+    }
+    memset(text, 0, sizeof(text));
+    o.label = a->label;
+    st = iot_key_import_psk(psk, n, &o, &id);
+    memset(psk, 0, sizeof(psk));
+    if (st != IOT_OK) {
+        return fail(a->psk, st);
+    }
+    printf("imported pre-shared key id %u (%u bytes) as '%s'\n", (unsigned)id, (unsigned)n,
+           a->label);
+    return 0;
+}
+
+/* A certificate alone: if a private key has the label, it must be its certificate. */
+static int import_cert_only(const args_t *a)
+{
+    static unsigned char cert[FILE_MAX];
+    size_t cert_len = 0;
+    iot_key_id_t key_id = 0;
+    iot_key_id_t cert_id = 0;
+    iot_status_t st;
+    int matches = 0;
+
+    if (read_file(a->cert, cert, &cert_len) != 0) {
+        return 1;
+    }
+    st = iot_keystore_find(IOT_OBJ_PRIVATE_KEY, a->label, &key_id);
+    if (st == IOT_OK) {
+        if (cert_matches_key(cert, cert_len, key_id, &matches) != 0 || !matches) {
+            fprintf(stderr, "iot-provision: %s: the certificate does not carry the public key of "
+                            "private key '%s' (or is not a certificate); nothing imported\n",
+                    a->cert, a->label);
+            return 1;
+        }
+    } else if (st != IOT_ERR_NOT_FOUND) {
+        return fail(a->label, st);
+    }
+    st = iot_keystore_save(IOT_OBJ_CERTIFICATE, a->label, cert, cert_len + 1u, 0u, &cert_id);
+    if (st != IOT_OK) {
+        return fail(a->cert, st);
+    }
+    printf("imported certificate id %u as '%s'", (unsigned)cert_id, a->label);
+    if (key_id != 0u) {
+        printf(" for private key id %u", (unsigned)key_id);
+    }
+    printf("\n");
+    return 0;
+}
+
 static int cmd_import(const args_t *a)
 {
     static unsigned char key[FILE_MAX];
@@ -205,6 +311,16 @@ static int cmd_import(const args_t *a)
     iot_status_t st;
     int matches = 0;
 
+    if (a->psk != NULL && a->key == NULL && a->cert == NULL && a->label != NULL) {
+        return import_psk(a);
+    }
+    if (a->psk != NULL) {
+        usage();
+        return 2;
+    }
+    if (a->key == NULL && a->cert != NULL && a->label != NULL) {
+        return import_cert_only(a);
+    }
     if (a->key == NULL || a->label == NULL) {
         usage();
         return 2;
@@ -422,6 +538,8 @@ int main(int argc, char **argv)
             slot = &a.type;
         } else if (strcmp(argv[i], "--id") == 0) {
             slot = &a.id;
+        } else if (strcmp(argv[i], "--psk") == 0) {
+            slot = &a.psk;
         } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             usage();
             return 0;

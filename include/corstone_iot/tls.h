@@ -48,7 +48,26 @@ typedef struct iot_cred {
 #define IOT_CRED_FROM_BUFFER(ptr, len) { IOT_CRED_BUFFER, (ptr), (len), 0u }
 /** @brief Reference the file at @p path (PEM or DER). */
 #define IOT_CRED_FROM_FILE(path) { IOT_CRED_FILE, (path), 0u, 0u }
-/** @brief Reference the key store object @p id. */
+/**
+ * @brief Reference the key store object @p id (<corstone_iot/keys.h>; the
+ *        store must be started with iot_keystore_init()).
+ *
+ * - @c ca and @c client_cert: a certificate object.
+ * - @c client_key: a private key (EC P-256 or P-384, RSA) with
+ *   ::IOT_KEY_USAGE_SIGN, the one whose public key the client certificate
+ *   carries. The handshake signature is made inside the store by key id;
+ *   the TLS layer never holds the private key.
+ * - @c psk: a persistent pre-shared key. With Mbed TLS 2.28 the TLS layer
+ *   needs the key bytes to derive the session keys: they are handed to the
+ *   handshake only, and wiped when it ends (doc/keys.md).
+ *
+ * Besides the TLS statuses, connecting then reports ::IOT_ERR_NOT_FOUND for
+ * an unknown id, ::IOT_ERR_WRONG_KEY_TYPE for an object of another class or
+ * a key of another type than the certificate's, ::IOT_ERR_NOT_PERMITTED for
+ * a key without sign usage, ::IOT_ERR_TLS_CREDENTIALS for a key that is not
+ * the certificate's, ::IOT_ERR_NOT_SUPPORTED for a volatile PSK, and
+ * ::IOT_ERR_BAD_STATE when the store is not started.
+ */
 #define IOT_CRED_FROM_STORE(id) { IOT_CRED_STORE, NULL, 0u, (id) }
 
 /** @brief How the connection is secured. */

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <corstone_iot/keys.h>
+#include <corstone_iot/posix.h>
 #include <corstone_iot/tls.h>
 
 #include "telemetry.h"
@@ -12,9 +14,54 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: telemetry --host H --port P --ca CA.crt [--cert C.crt --key C.key]\n"
-            "                 [--server-name NAME]\n"
+            "                 [--server-name NAME] [--store DIR --store-label LABEL]\n"
+            "                 [--psk-identity ID --store DIR --store-psk LABEL]\n"
             "                 [--psk-identity ID --psk-hex HEX] [--id DEVICE] [--count N]\n"
-            "                 [--interval-ms MS] [--commands N]\n");
+            "                 [--interval-ms MS] [--commands N]\n"
+            "--store/--store-label: client certificate and private key from the key store\n"
+            "in DIR (put there with iot-provision), both under LABEL; the handshake is\n"
+            "signed inside the store. --store-psk: the PSK from the key store.\n");
+}
+
+/* Open the key store and point the client certificate and key at the
+ * objects labelled `label`, or the PSK at the one labelled `psk_label`. */
+static int use_store(const char *dir, const char *label, const char *psk_label,
+                     iot_tls_config_t *tls)
+{
+    iot_key_id_t key = IOT_KEY_ID_NONE;
+    iot_key_id_t cert = IOT_KEY_ID_NONE;
+    iot_status_t st = iot_posix_store_set_dir(dir);
+
+    if (st == IOT_OK) {
+        st = iot_keystore_init();
+    }
+    if (st == IOT_OK && psk_label != NULL) {
+        st = iot_keystore_find(IOT_OBJ_SECRET_KEY, psk_label, &key);
+        if (st == IOT_OK) {
+            iot_cred_t p = IOT_CRED_FROM_STORE(key);
+            tls->psk = p;
+            return 0;
+        }
+        label = psk_label; /* for the message */
+    }
+    if (st == IOT_OK) {
+        st = iot_keystore_find(IOT_OBJ_PRIVATE_KEY, label, &key);
+    }
+    if (st == IOT_OK) {
+        st = iot_keystore_find(IOT_OBJ_CERTIFICATE, label, &cert);
+    }
+    if (st != IOT_OK) {
+        fprintf(stderr, "telemetry: key store %s, label '%s': %s\n", dir, label,
+                iot_status_name(st));
+        return 1;
+    }
+    {
+        iot_cred_t k = IOT_CRED_FROM_STORE(key);
+        iot_cred_t c = IOT_CRED_FROM_STORE(cert);
+        tls->client_key = k;
+        tls->client_cert = c;
+    }
+    return 0;
 }
 
 static size_t hex_to_bytes(const char *hex, unsigned char *out, size_t cap)
@@ -40,6 +87,10 @@ int main(int argc, char **argv)
     static unsigned char psk[64];
     iot_tls_config_t tls = IOT_TLS_CONFIG_INIT;
     telemetry_config_t cfg = { "device-1", "127.0.0.1", 8883, NULL, 1000, 10, 0 };
+    const char *store = NULL;
+    const char *store_label = NULL;
+    const char *store_psk = NULL;
+    int rc;
     int i;
 
     for (i = 1; i + 1 < argc; i += 2) {
@@ -68,6 +119,12 @@ int main(int argc, char **argv)
         } else if (strcmp(k, "--psk-hex") == 0) {
             iot_cred_t c = IOT_CRED_FROM_BUFFER(psk, hex_to_bytes(v, psk, sizeof(psk)));
             tls.psk = c;
+        } else if (strcmp(k, "--store") == 0) {
+            store = v;
+        } else if (strcmp(k, "--store-label") == 0) {
+            store_label = v;
+        } else if (strcmp(k, "--store-psk") == 0) {
+            store_psk = v;
         } else if (strcmp(k, "--id") == 0) {
             cfg.device_id = v;
         } else if (strcmp(k, "--count") == 0) {
@@ -81,10 +138,16 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (i != argc) {
+    if (i != argc || (store == NULL) != (store_label == NULL && store_psk == NULL) ||
+        (store_label != NULL && store_psk != NULL)) {
         usage();
         return 2;
     }
+    if (store != NULL && use_store(store, store_label, store_psk, &tls) != 0) {
+        return 1;
+    }
     cfg.tls = &tls;
-    return telemetry_run(&cfg);
+    rc = telemetry_run(&cfg);
+    iot_keystore_deinit(); /* nothing to do when it was not started */
+    return rc;
 }

@@ -128,4 +128,21 @@ iot_status_t iot_csr_write_signature(iot_dw_t *w, iot_sign_alg_t alg, const uint
 void iot_keys_internal_lock(void);
 void iot_keys_internal_unlock(void);
 
+/* ---- Values for the TLS layer (keystore.c) -------------------------------- */
+
+/* Receives a stored value; what it returns is returned by the caller. */
+typedef iot_status_t (*iot_keys_value_fn)(void *ctx, const uint8_t *value, size_t len);
+
+/* Call `use` with the stored value of object `id`, which must be of class
+ * `obj_class`: IOT_OBJ_CERTIFICATE (its DER) or IOT_OBJ_SECRET_KEY (the raw
+ * pre-shared key of a persistent PSK). The value lives in the store's record
+ * buffer, under the store's lock, only for the duration of the call, and is
+ * wiped before the lock is released; `use` must not call the key store.
+ * IOT_ERR_NOT_FOUND, IOT_ERR_WRONG_KEY_TYPE (another class),
+ * IOT_ERR_NOT_SUPPORTED (a volatile PSK: its bytes exist only inside PSA),
+ * IOT_ERR_STORAGE_CORRUPT, IOT_ERR_BAD_STATE, IOT_ERR_IO, or what `use`
+ * returned. */
+iot_status_t iot_keys_internal_use_value(iot_key_id_t id, iot_obj_class_t obj_class,
+                                         iot_keys_value_fn use, void *ctx);
+
 #endif /* IOT_KEYS_INTERNAL_H */

@@ -1160,6 +1160,42 @@ iot_status_t iot_keystore_load(iot_key_id_t id, void *buf, size_t cap, size_t *l
     return leave(IOT_OK);
 }
 
+/* Hand the stored value of a certificate or a persistent pre-shared key to
+ * `use` under the lock, then wipe the record buffer (see iot_keys_internal.h). */
+iot_status_t iot_keys_internal_use_value(iot_key_id_t id, iot_obj_class_t obj_class,
+                                         iot_keys_value_fn use, void *ctx)
+{
+    const uint8_t *value = NULL;
+    size_t value_len = 0;
+    obj_t *o;
+    iot_status_t st;
+
+    if (use == NULL ||
+        (obj_class != IOT_OBJ_CERTIFICATE && obj_class != IOT_OBJ_SECRET_KEY)) {
+        return IOT_ERR_INVALID_ARG;
+    }
+    st = enter();
+    if (st != IOT_OK) {
+        return st;
+    }
+    o = find_id(id);
+    if (o == NULL) {
+        return leave(IOT_ERR_NOT_FOUND);
+    }
+    if (o->obj_class != (uint8_t)obj_class) {
+        return leave(IOT_ERR_WRONG_KEY_TYPE);
+    }
+    if (!o->persistent) {
+        /* A volatile key exists only inside PSA, non-exportable. */
+        return leave(IOT_ERR_NOT_SUPPORTED);
+    }
+    st = record_read(o, &value, &value_len);
+    if (st == IOT_OK) {
+        st = use(ctx, value, value_len);
+    }
+    return leave(st);
+}
+
 /* ---- Objects -------------------------------------------------------------------------- */
 
 iot_status_t iot_keystore_destroy(iot_key_id_t id)

@@ -33,7 +33,13 @@ typedef struct iot_transport {
  *   IOT_ERR_TLS_PSK_REJECTED  (PSK mode: server rejected identity or key)
  *   IOT_ERR_TLS_PEER_REFUSED  (server refused our client certificate)
  *   IOT_ERR_TLS_HANDSHAKE     (anything else)
- *   IOT_ERR_NOT_SUPPORTED     (IOT_CRED_STORE before the key store exists, FILE on a port without files)
+ *   IOT_ERR_NOT_SUPPORTED     (IOT_CRED_STORE in a build without the key store or with a
+ *                              volatile PSK; FILE on a port without files)
+ *   IOT_CRED_STORE credentials also give the key store's statuses: IOT_ERR_NOT_FOUND (no such
+ *   id), IOT_ERR_WRONG_KEY_TYPE (an object of another class, or a key of another type than
+ *   the certificate's), IOT_ERR_NOT_PERMITTED, IOT_ERR_BAD_STATE (store not started),
+ *   IOT_ERR_STORAGE_CORRUPT, IOT_ERR_IO; a stored key that is not the certificate's is
+ *   IOT_ERR_TLS_CREDENTIALS, as with PEM keys.
  * Thread safety: a transport is used by one thread at a time (the client lock). */
 iot_status_t iot_transport_connect(iot_transport_t *t, const char *host, uint16_t port,
                                    const iot_tls_config_t *cfg, uint32_t timeout_ms);

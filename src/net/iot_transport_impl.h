@@ -48,6 +48,12 @@ struct iot_transport_impl {
     mbedtls_x509_crt ca;           /* trust anchors for the server certificate */
     mbedtls_x509_crt cert;         /* our client certificate chain (mutual TLS) */
     mbedtls_pk_context key;        /* the private key of cert */
+    struct iot_tls_store_key {     /* context of `key` when it is held in the key store */
+        uint32_t id;               /* key store id */
+        uint32_t bits;             /* key size */
+        int32_t sign_status;       /* iot_status_t of a failed signature (0: none) */
+        uint8_t key_type;          /* iot_key_type_t */
+    } store_key;                   /* (tls_store.c) */
 
     int ciphersuites[IOT_TRANSPORT_MAX_SUITES + 1];      /* 0-terminated */
     const char *alpn[IOT_TRANSPORT_ALPN_MAX + 1];        /* NULL-terminated, into alpn_names */

@@ -32,6 +32,9 @@
 
 #include "iot_internal.h"
 #include "iot_transport.h"
+#if defined(IOT_HAVE_KEYSTORE)
+#include "iot_tls_store.h"
+#endif
 
 #include <mbedtls/net_sockets.h> /* MBEDTLS_ERR_NET_* codes returned by the BIO callbacks */
 #include <mbedtls/platform_util.h>
@@ -377,8 +380,12 @@ static iot_status_t check_cred(const iot_cred_t *c, const char *what, int requir
         return IOT_ERR_NOT_SUPPORTED;
 #endif
     case IOT_CRED_STORE:
-        IOT_LOGE(LOG_MOD, "%s: key store credentials are not supported yet", what);
+#if defined(IOT_HAVE_KEYSTORE)
+        return IOT_OK; /* the store checks the id when the credential is loaded */
+#else
+        IOT_LOGE(LOG_MOD, "%s: this build has no key store", what);
         return IOT_ERR_NOT_SUPPORTED;
+#endif
     default:
         IOT_LOGE(LOG_MOD, "%s: unknown credential source %d", what, (int)c->source);
         return IOT_ERR_INVALID_ARG;
@@ -470,8 +477,17 @@ static int check_pair(struct iot_transport_impl *im)
 
 static iot_status_t load_cert_creds(struct iot_transport_impl *im, const iot_tls_config_t *cfg)
 {
-    int ret = parse_crt(&im->ca, &cfg->ca);
+    int ret;
 
+#if defined(IOT_HAVE_KEYSTORE)
+    if (cfg->ca.source == IOT_CRED_STORE) {
+        iot_status_t st = iot_tls_store_parse_crt(&im->ca, cfg->ca.store_id, "CA certificate");
+        if (st != IOT_OK) {
+            return st;
+        }
+    }
+#endif
+    ret = (cfg->ca.source == IOT_CRED_STORE) ? 0 : parse_crt(&im->ca, &cfg->ca);
     if (ret < 0) {
         log_mbedtls("CA certificate could not be loaded", ret);
         return IOT_ERR_TLS_CREDENTIALS;
@@ -486,7 +502,16 @@ static iot_status_t load_cert_creds(struct iot_transport_impl *im, const iot_tls
     if (cfg->client_cert.source == IOT_CRED_NONE) {
         return IOT_OK;
     }
-    ret = parse_crt(&im->cert, &cfg->client_cert);
+#if defined(IOT_HAVE_KEYSTORE)
+    if (cfg->client_cert.source == IOT_CRED_STORE) {
+        iot_status_t st = iot_tls_store_parse_crt(&im->cert, cfg->client_cert.store_id,
+                                                  "client certificate");
+        if (st != IOT_OK) {
+            return st;
+        }
+    }
+#endif
+    ret = (cfg->client_cert.source == IOT_CRED_STORE) ? 0 : parse_crt(&im->cert, &cfg->client_cert);
     if (ret != 0) {
         if (ret < 0) {
             log_mbedtls("client certificate could not be loaded", ret);
@@ -495,15 +520,27 @@ static iot_status_t load_cert_creds(struct iot_transport_impl *im, const iot_tls
         }
         return IOT_ERR_TLS_CREDENTIALS;
     }
-    ret = parse_key(im, &cfg->client_key);
-    if (ret != 0) {
-        log_mbedtls("client key could not be loaded", ret);
-        return IOT_ERR_TLS_CREDENTIALS;
+#if defined(IOT_HAVE_KEYSTORE)
+    if (cfg->client_key.source == IOT_CRED_STORE) {
+        /* Signs through the store; checks that it is the certificate's key. */
+        iot_status_t st = iot_tls_store_setup_key(&im->store_key, &im->key, &im->cert.pk,
+                                                  cfg->client_key.store_id);
+        if (st != IOT_OK) {
+            return st;
+        }
     }
-    ret = check_pair(im);
-    if (ret != 0) {
-        log_mbedtls("client key does not match the client certificate", ret);
-        return IOT_ERR_TLS_CREDENTIALS;
+#endif
+    if (cfg->client_key.source != IOT_CRED_STORE) {
+        ret = parse_key(im, &cfg->client_key);
+        if (ret != 0) {
+            log_mbedtls("client key could not be loaded", ret);
+            return IOT_ERR_TLS_CREDENTIALS;
+        }
+        ret = check_pair(im);
+        if (ret != 0) {
+            log_mbedtls("client key does not match the client certificate", ret);
+            return IOT_ERR_TLS_CREDENTIALS;
+        }
     }
     ret = mbedtls_ssl_conf_own_cert(&im->conf, &im->cert, &im->key);
     if (ret != 0) {
@@ -521,6 +558,12 @@ static iot_status_t load_psk(struct iot_transport_impl *im, const iot_tls_config
     unsigned char from_file[MBEDTLS_PSK_MAX_LEN];
     int ret;
 
+#if defined(IOT_HAVE_KEYSTORE)
+    if (cfg->psk.source == IOT_CRED_STORE) {
+        /* A placeholder now; the key goes to the handshake (tls_setup). */
+        return iot_tls_store_conf_psk(&im->conf, cfg->psk.store_id, cfg->psk_identity);
+    }
+#endif
     if (cfg->psk.source == IOT_CRED_FILE) {
 #if defined(IOT_TLS_CAN_READ_PSK_FILE)
         /* The file holds the raw key bytes. Mbed TLS reads it into a buffer
@@ -707,6 +750,14 @@ static iot_status_t tls_setup(iot_transport_t *t, const char *host, const iot_tl
         log_mbedtls("TLS session setup failed", ret);
         return (ret == MBEDTLS_ERR_SSL_ALLOC_FAILED) ? IOT_ERR_NO_MEMORY : IOT_ERR_TLS_HANDSHAKE;
     }
+#if defined(IOT_HAVE_KEYSTORE)
+    if (cfg->mode == IOT_TLS_PSK && cfg->psk.source == IOT_CRED_STORE) {
+        st = iot_tls_store_handshake_psk(&im->ssl, cfg->psk.store_id);
+        if (st != IOT_OK) {
+            return st;
+        }
+    }
+#endif
     /* One name for SNI and for the certificate check; never NULL (which
      * would turn the name check off). */
     ret = mbedtls_ssl_set_hostname(&im->ssl, name);
@@ -776,6 +827,10 @@ static iot_status_t handshake_failure(iot_transport_t *t, int ret)
                     server_asked_for_cert(im);
     int sent_psk = t->mode == IOT_TLS_PSK && state > MBEDTLS_SSL_CLIENT_KEY_EXCHANGE;
 
+    if (im->store_key.sign_status != 0) {
+        /* The key store could not sign CertificateVerify (logged there). */
+        return (iot_status_t)im->store_key.sign_status;
+    }
     if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
         log_mbedtls("TLS handshake failed", ret);
         return verify_failure(mbedtls_ssl_get_verify_result(&im->ssl));

@@ -27,6 +27,8 @@
 #include <corstone_iot/iot.h>
 #include <corstone_iot/mqtt.h>
 #include <corstone_iot/port.h>
+#include <corstone_iot/keys.h>
+#include <corstone_iot/posix.h>
 
 extern char **environ;
 
@@ -224,6 +226,77 @@ static iot_tls_config_t g_tls_server_auth = IOT_TLS_CONFIG_INIT;
 static iot_tls_config_t g_tls_mutual = IOT_TLS_CONFIG_INIT;
 static iot_tls_config_t g_tls_psk = IOT_TLS_CONFIG_INIT;
 
+/* With IOT_TEST_CREDS=store every TLS configuration takes its credentials
+ * from a key store made for this run: CA and client certificate by id, the
+ * client key signing inside the store, the PSK by id. */
+static char g_store_dir[300];
+
+static size_t slurp(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n;
+
+    assert_non_null(f);
+    n = fread(buf, 1, cap - 1u, f);
+    fclose(f);
+    assert_true(n > 0u && n < cap - 1u);
+    buf[n] = '\0';
+    return n + 1u; /* PEM with its NUL */
+}
+
+static void setup_store_creds(void)
+{
+    static char pem[8192];
+    iot_key_options_t o = IOT_KEY_OPTIONS_INIT;
+    iot_key_id_t key = 0;
+    iot_key_id_t cert = 0;
+    iot_key_id_t ca = 0;
+    iot_key_id_t psk = 0;
+
+    (void)snprintf(g_store_dir, sizeof(g_store_dir), "%s/iot-it-store.XXXXXX",
+                   getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
+    assert_non_null(mkdtemp(g_store_dir));
+    assert_int_equal(iot_posix_store_set_dir(g_store_dir), IOT_OK);
+    assert_int_equal(iot_keystore_init(), IOT_OK);
+    o.label = "device";
+    assert_int_equal(iot_key_import_private(pem, slurp(pki("client.key"), pem, sizeof(pem)), &o, &key),
+                     IOT_OK);
+    assert_int_equal(iot_keystore_save(IOT_OBJ_CERTIFICATE, "device", pem,
+                                       slurp(pki("client.crt"), pem, sizeof(pem)), 0u, &cert),
+                     IOT_OK);
+    assert_int_equal(iot_keystore_save(IOT_OBJ_CERTIFICATE, "ca", pem,
+                                       slurp(pki("ca.crt"), pem, sizeof(pem)), 0u, &ca),
+                     IOT_OK);
+    assert_int_equal(iot_key_import_psk(g_psk, g_psk_len, &o, &psk), IOT_OK);
+    {
+        iot_cred_t c_ca = IOT_CRED_FROM_STORE(ca);
+        iot_cred_t c_cert = IOT_CRED_FROM_STORE(cert);
+        iot_cred_t c_key = IOT_CRED_FROM_STORE(key);
+        iot_cred_t c_psk = IOT_CRED_FROM_STORE(psk);
+
+        g_tls_server_auth.ca = c_ca;
+        g_tls_mutual.ca = c_ca;
+        g_tls_mutual.client_cert = c_cert;
+        g_tls_mutual.client_key = c_key;
+        g_tls_psk.psk = c_psk;
+    }
+    fprintf(stderr, "credentials from the key store in %s\n", g_store_dir);
+}
+
+static void teardown_store_creds(void)
+{
+    char cmd[400];
+
+    if (g_store_dir[0] == '\0') {
+        return;
+    }
+    iot_keystore_deinit();
+    (void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g_store_dir);
+    if (system(cmd) != 0) {
+        fprintf(stderr, "could not remove %s\n", g_store_dir);
+    }
+}
+
 static void setup_tls(void)
 {
     iot_cred_t ca = IOT_CRED_FROM_FILE(pki("ca.crt"));
@@ -239,6 +312,9 @@ static void setup_tls(void)
     g_tls_psk.mode = IOT_TLS_PSK;
     g_tls_psk.psk_identity = "device-1";
     g_tls_psk.psk = psk;
+    if (getenv("IOT_TEST_CREDS") != NULL && strcmp(getenv("IOT_TEST_CREDS"), "store") == 0) {
+        setup_store_creds();
+    }
 }
 
 static iot_connect_options_t options(const char *id, uint16_t port, const iot_tls_config_t *tls)
@@ -953,5 +1029,9 @@ int main(int argc, char **argv)
     if (getenv("IOT_TEST_FILTER") != NULL) {
         cmocka_set_test_filter(getenv("IOT_TEST_FILTER"));
     }
-    return cmocka_run_group_tests_name("mqtt_client", tests, NULL, NULL);
+    {
+        int rc = cmocka_run_group_tests_name("mqtt_client", tests, NULL, NULL);
+        teardown_store_creds();
+        return rc;
+    }
 }
