@@ -116,6 +116,22 @@
 #endif
 /** @} */
 
+/** @name Transport
+ *  @{ */
+
+/**
+ * @brief Bytes each connection reads ahead from its socket below TLS.
+ *
+ * One socket read fills this buffer with every TLS record that has arrived
+ * (a burst of acknowledgements, say), instead of two reads per record
+ * (header, then body). Records larger than the buffer are read directly.
+ * Part of each client's static state; 0 turns read-ahead off.
+ */
+#ifndef IOT_CONFIG_TLS_READ_AHEAD_SIZE
+#define IOT_CONFIG_TLS_READ_AHEAD_SIZE 1024
+#endif
+/** @} */
+
 /** @name Reconnect back-off
  *  @{ */
 

@@ -19,6 +19,10 @@
 #define READ_SLICE_MS 50u      /* longest a waiting caller reads before re-checking */
 #define RECORD_TIMEOUT_MS 2000u /* rest of a TLS record once its first byte arrived */
 #define MAX_PENDING 4u          /* SUBSCRIBE/UNSUBSCRIBE awaiting their ack at once */
+/* Queued PUBLISHes go out at once while at most this many are unacknowledged;
+ * beyond it they wait and leave together (one write, one TLS record) as soon
+ * as acknowledgements bring the count down to it again. */
+#define SEND_WINDOW_LOW (IOT_CONFIG_MQTT_MAX_INFLIGHT / 2u)
 
 typedef enum { LINK_DOWN = 0, LINK_CONNECTING, LINK_UP } link_state_t;
 
@@ -140,9 +144,51 @@ static iot_status_t send_entry(iot_client_t *c, mqtt_out_entry_t *e)
     }
     if (e->state != MQTT_OUT_UNSENT) {
         bytes[0] |= 0x08u;
+    } else {
+        c->session.unsent--;
     }
     e->state = (e->qos == 1u) ? MQTT_OUT_AWAIT_PUBACK : MQTT_OUT_AWAIT_PUBREC;
     return send_bytes(c, bytes, e->len);
+}
+
+/* Send every queued PUBLISH not sent yet, oldest first. They are the newest
+ * entries and lie back to back in the queue (unless it wrapped), so each run
+ * goes out in one write: one TLS record instead of one per message. */
+static void send_unsent(iot_client_t *c)
+{
+    size_t cursor = c->session.count - c->session.unsent;
+    const uint8_t *run = NULL;
+    size_t run_len = 0;
+    mqtt_out_entry_t *e;
+
+    while (c->link == LINK_UP && (e = mqtt_session_next_live(&c->session, &cursor)) != NULL) {
+        const uint8_t *bytes = mqtt_session_bytes(&c->session, e);
+        if (run != NULL && bytes != run + run_len) {
+            if (send_bytes(c, run, run_len) != IOT_OK) {
+                return; /* link lost: the rest waits for the reconnect */
+            }
+            run = NULL;
+        }
+        if (run == NULL) {
+            run = bytes;
+            run_len = 0;
+        }
+        run_len += e->len;
+        e->state = (e->qos == 1u) ? MQTT_OUT_AWAIT_PUBACK : MQTT_OUT_AWAIT_PUBREC;
+        c->session.unsent--;
+    }
+    if (run != NULL) {
+        (void)send_bytes(c, run, run_len);
+    }
+}
+
+/* Send what waits when few enough messages are unacknowledged. */
+static void refill_window(iot_client_t *c)
+{
+    if (c->session.unsent > 0u && c->link == LINK_UP &&
+        c->session.live - c->session.unsent <= SEND_WINDOW_LOW) {
+        send_unsent(c);
+    }
 }
 
 /* ---- Link state --------------------------------------------------------- */
@@ -573,16 +619,21 @@ static void receive_some(iot_client_t *c, bool *dropped, bool *resub_failed)
             c->rx_discard -= n;
         }
     } else {
-        st = iot_transport_recv(&c->transport, c->rx + c->rx_len, c->rx_cap - c->rx_len,
-                                RECORD_TIMEOUT_MS, &n);
-        if (st == IOT_OK) {
-            c->rx_len += n;
-            st = drain_rx(c, dropped, resub_failed);
-        }
+        /* Everything that has already arrived, one record per call. */
+        do {
+            st = iot_transport_recv(&c->transport, c->rx + c->rx_len, c->rx_cap - c->rx_len,
+                                    RECORD_TIMEOUT_MS, &n);
+            if (st == IOT_OK) {
+                c->rx_len += n;
+                st = drain_rx(c, dropped, resub_failed);
+            }
+        } while (st == IOT_OK && c->link == LINK_UP && c->rx_discard == 0u &&
+                 c->rx_len < c->rx_cap && iot_transport_pending(&c->transport));
     }
     if (st != IOT_OK && st != IOT_ERR_TIMEOUT) {
         link_lost(c, st);
     }
+    refill_window(c);
 }
 
 /* Keep-alive (3.1.2.10): ping when idle, declare the broker dead when the
@@ -932,6 +983,10 @@ static iot_status_t publish_qos0(iot_client_t *c, const mqtt_publish_t *p)
     if (c->link != LINK_UP) {
         return IOT_ERR_NOT_CONNECTED;
     }
+    /* Queued messages keep their place ahead of this one. */
+    if (c->session.unsent > 0u) {
+        send_unsent(c);
+    }
     /* One write (one TLS record) when it fits, else header and payload apart. */
     if (hdr + p->payload.len <= sizeof(c->tx)) {
         if (p->payload.len > 0u) {
@@ -949,16 +1004,12 @@ static iot_status_t publish_qos0(iot_client_t *c, const mqtt_publish_t *p)
 static iot_status_t publish_queued(iot_client_t *c, mqtt_publish_t *p)
 {
     size_t need = 0;
-    size_t len = 0;
     mqtt_out_entry_t *e = NULL;
     uint8_t *bytes = NULL;
     iot_status_t st;
 
-    p->packet_id = 1; /* any non-zero id sizes the packet */
-    st = mqtt_encode_publish(p, NULL, 0, &need);
-    if (st != IOT_ERR_BUFFER_TOO_SMALL) {
-        return st;
-    }
+    /* iot_publish checked topic and size: encoded once, without checks. */
+    need = mqtt_publish_size(p);
     st = mqtt_session_alloc(&c->session, need, &e, &bytes);
     if (st == IOT_ERR_QUEUE_FULL) {
         if (on_reader_thread(c)) {
@@ -979,11 +1030,10 @@ static iot_status_t publish_queued(iot_client_t *c, mqtt_publish_t *p)
     p->packet_id = next_packet_id(c);
     e->packet_id = p->packet_id;
     e->qos = p->qos;
-    (void)mqtt_encode_publish(p, bytes, need, &len);
-    if (c->link == LINK_UP) {
-        /* A send failure leaves the message queued for the reconnect. */
-        (void)send_entry(c, e);
-    }
+    mqtt_write_publish(p, bytes);
+    /* Sent now, or with the next batch (a send failure leaves it queued for
+     * the reconnect). */
+    refill_window(c);
     return IOT_OK;
 }
 
@@ -1248,6 +1298,7 @@ iot_status_t iot_disconnect(iot_client_t *client)
         iot_port_mutex_lock(&client->lock);
     }
     if (client->link == LINK_UP) {
+        send_unsent(client); /* as if each had gone out when published */
         (void)mqtt_encode_empty(MQTT_DISCONNECT, pkt, sizeof(pkt), &len);
         (void)iot_transport_send(&client->transport, pkt, len, 1000u);
         iot_transport_close(&client->transport);

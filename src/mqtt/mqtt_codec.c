@@ -393,20 +393,30 @@ static iot_status_t prepare_publish(const mqtt_publish_t *p, const uint8_t *buf,
     return (st == IOT_OK) ? publish_remaining(p, remaining) : st;
 }
 
+size_t mqtt_publish_size(const mqtt_publish_t *p)
+{
+    size_t remaining = publish_variable_header_len(p) + p->payload.len;
+
+    return 1u + varint_size(remaining) + remaining;
+}
+
+void mqtt_write_publish(const mqtt_publish_t *p, uint8_t *buf)
+{
+    size_t remaining = publish_variable_header_len(p) + p->payload.len;
+
+    (void)put_bytes(write_publish_header(p, remaining, buf), p->payload.data, p->payload.len);
+}
+
 iot_status_t mqtt_encode_publish(const mqtt_publish_t *p, uint8_t *buf, size_t cap, size_t *out_len)
 {
     size_t remaining = 0u;
-    size_t total = 0u;
     iot_status_t st = prepare_publish(p, buf, cap, true, &remaining);
 
     if (st == IOT_OK) {
-        st = packet_size(remaining, &total);
+        st = reserve(mqtt_publish_size(p), cap, out_len);
     }
     if (st == IOT_OK) {
-        st = reserve(total, cap, out_len);
-    }
-    if (st == IOT_OK) {
-        (void)put_bytes(write_publish_header(p, remaining, buf), p->payload.data, p->payload.len);
+        mqtt_write_publish(p, buf);
     }
     return st;
 }

@@ -119,6 +119,13 @@ iot_status_t mqtt_encode_publish(const mqtt_publish_t *p, uint8_t *buf, size_t c
 iot_status_t mqtt_encode_publish_header(const mqtt_publish_t *p, uint8_t *buf, size_t cap,
                                         size_t *out_len);
 
+/* The client's hot path, for a PUBLISH it has already checked (topic with
+ * mqtt_validate_topic_name, qos <= 2, packet id set for QoS 1/2, remaining
+ * length within MQTT_MAX_REMAINING_LENGTH): its whole size, and writing it
+ * into that many bytes at buf. No checks, so the topic is validated once. */
+size_t mqtt_publish_size(const mqtt_publish_t *p);
+void mqtt_write_publish(const mqtt_publish_t *p, uint8_t *buf);
+
 /* PUBACK, PUBREC, PUBREL (flags 0x2), PUBCOMP, UNSUBACK: 4 bytes. */
 iot_status_t mqtt_encode_ack(mqtt_packet_type_t type, uint16_t packet_id, uint8_t *buf, size_t cap,
                              size_t *out_len);

@@ -100,6 +100,7 @@ iot_status_t mqtt_session_alloc(mqtt_session_t *s, size_t len, mqtt_out_entry_t 
     e->state = MQTT_OUT_UNSENT;
     s->count++;
     s->live++;
+    s->unsent++;
     s->tail = at + len;
     *entry = e;
     *bytes = s->buf + at;
@@ -123,6 +124,9 @@ void mqtt_session_release(mqtt_session_t *s, mqtt_out_entry_t *entry)
 {
     if (entry == NULL || entry->state == MQTT_OUT_FREE) {
         return;
+    }
+    if (entry->state == MQTT_OUT_UNSENT) {
+        s->unsent--;
     }
     entry->state = MQTT_OUT_FREE;
     s->live--;
