@@ -134,52 +134,50 @@ static iot_status_t send_ack(iot_client_t *c, mqtt_packet_type_t type, uint16_t 
     return send_bytes(c, pkt, len);
 }
 
-/* (Re)send a queued QoS 1/2 message; retransmissions carry DUP (3.3.1.1). */
-static iot_status_t send_entry(iot_client_t *c, mqtt_out_entry_t *e)
+/* Send the live queue entries from the cursor on, oldest first: PUBLISHes
+ * not sent yet, PUBLISHes sent before a reconnect again with DUP (3.3.1.1),
+ * and PUBREL for QoS 2 messages the broker has received. PUBLISHes that lie
+ * back to back in the queue (all but a wrap) go out in one write: one TLS
+ * record instead of one per message. */
+static void send_queued(iot_client_t *c, size_t cursor)
 {
-    uint8_t *bytes = mqtt_session_bytes(&c->session, e);
-
-    if (e->state == MQTT_OUT_AWAIT_PUBCOMP) {
-        return send_ack(c, MQTT_PUBREL, e->packet_id);
-    }
-    if (e->state != MQTT_OUT_UNSENT) {
-        bytes[0] |= 0x08u;
-    } else {
-        c->session.unsent--;
-    }
-    e->state = (e->qos == 1u) ? MQTT_OUT_AWAIT_PUBACK : MQTT_OUT_AWAIT_PUBREC;
-    return send_bytes(c, bytes, e->len);
-}
-
-/* Send every queued PUBLISH not sent yet, oldest first. They are the newest
- * entries and lie back to back in the queue (unless it wrapped), so each run
- * goes out in one write: one TLS record instead of one per message. */
-static void send_unsent(iot_client_t *c)
-{
-    size_t cursor = c->session.count - c->session.unsent;
     const uint8_t *run = NULL;
     size_t run_len = 0;
     mqtt_out_entry_t *e;
 
     while (c->link == LINK_UP && (e = mqtt_session_next_live(&c->session, &cursor)) != NULL) {
-        const uint8_t *bytes = mqtt_session_bytes(&c->session, e);
-        if (run != NULL && bytes != run + run_len) {
+        uint8_t *bytes = mqtt_session_bytes(&c->session, e);
+        if (run != NULL && (bytes != run + run_len || e->state == MQTT_OUT_AWAIT_PUBCOMP)) {
             if (send_bytes(c, run, run_len) != IOT_OK) {
                 return; /* link lost: the rest waits for the reconnect */
             }
             run = NULL;
         }
+        if (e->state == MQTT_OUT_AWAIT_PUBCOMP) {
+            (void)send_ack(c, MQTT_PUBREL, e->packet_id);
+            continue;
+        }
+        if (e->state == MQTT_OUT_UNSENT) {
+            c->session.unsent--;
+        } else {
+            bytes[0] |= 0x08u;
+        }
+        e->state = (e->qos == 1u) ? MQTT_OUT_AWAIT_PUBACK : MQTT_OUT_AWAIT_PUBREC;
         if (run == NULL) {
             run = bytes;
             run_len = 0;
         }
         run_len += e->len;
-        e->state = (e->qos == 1u) ? MQTT_OUT_AWAIT_PUBACK : MQTT_OUT_AWAIT_PUBREC;
-        c->session.unsent--;
     }
     if (run != NULL) {
         (void)send_bytes(c, run, run_len);
     }
+}
+
+/* The PUBLISHes not sent yet: always the newest entries. */
+static void send_unsent(iot_client_t *c)
+{
+    send_queued(c, c->session.count - c->session.unsent);
 }
 
 /* Send what waits when few enough messages are unacknowledged. */
@@ -372,9 +370,6 @@ static void restore_subscriptions(iot_client_t *c)
 /* The link just came up (lock held): resend what the broker has not acknowledged. */
 static void link_up(iot_client_t *c, bool session_present)
 {
-    size_t cursor = 0;
-    mqtt_out_entry_t *e;
-
     c->link = LINK_UP;
     c->connected_at_ms = now_ms();
     c->last_tx_ms = c->connected_at_ms;
@@ -386,9 +381,7 @@ static void link_up(iot_client_t *c, bool session_present)
         mqtt_session_clear_inbound(&c->session);
         restore_subscriptions(c);
     }
-    while (c->link == LINK_UP && (e = mqtt_session_next_live(&c->session, &cursor)) != NULL) {
-        (void)send_entry(c, e);
-    }
+    send_queued(c, 0);
 }
 
 /* ---- Receiving (reader token held) -------------------------------------- */
@@ -971,18 +964,16 @@ static bool queue_has_room(iot_client_t *c, const void *arg)
 
 static iot_status_t publish_qos0(iot_client_t *c, const mqtt_publish_t *p)
 {
-    size_t hdr = 0;
-    iot_status_t st = mqtt_encode_publish_header(p, c->tx, sizeof(c->tx), &hdr);
+    size_t hdr = mqtt_publish_size(p) - p->payload.len;
+    iot_status_t st;
 
-    if (st == IOT_ERR_BUFFER_TOO_SMALL) {
-        return IOT_ERR_PACKET_TOO_LARGE;
-    }
-    if (st != IOT_OK) {
-        return st;
+    if (hdr > sizeof(c->tx)) {
+        return IOT_ERR_PACKET_TOO_LARGE; /* the topic does not fit the transmit scratch */
     }
     if (c->link != LINK_UP) {
         return IOT_ERR_NOT_CONNECTED;
     }
+    (void)mqtt_write_publish_header(p, c->tx);
     /* Queued messages keep their place ahead of this one. */
     if (c->session.unsent > 0u) {
         send_unsent(c);
@@ -1030,7 +1021,11 @@ static iot_status_t publish_queued(iot_client_t *c, mqtt_publish_t *p)
     p->packet_id = next_packet_id(c);
     e->packet_id = p->packet_id;
     e->qos = p->qos;
-    mqtt_write_publish(p, bytes);
+    need -= p->payload.len;
+    if (p->payload.len > 0u) {
+        memcpy(bytes + need, p->payload.data, p->payload.len);
+    }
+    (void)mqtt_write_publish_header(p, bytes);
     /* Sent now, or with the next batch (a send failure leaves it queued for
      * the reconnect). */
     refill_window(c);

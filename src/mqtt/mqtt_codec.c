@@ -9,7 +9,8 @@
 
 /* With IOT_CONFIG_MQTT_SERVER_CODEC 0 (device builds) the parts only a
  * server needs are left out: CONNECT, SUBSCRIBE and UNSUBSCRIBE decoding,
- * CONNACK and SUBACK encoding. */
+ * CONNACK and SUBACK encoding, and the checked PUBLISH encoders (the client
+ * checks a PUBLISH once, in iot_publish, and uses the unchecked writer). */
 
 /* Strings and binary fields carry a 16-bit length prefix (1.5.3). */
 #define STRING_MAX 65535u
@@ -332,38 +333,10 @@ iot_status_t mqtt_encode_connect(const mqtt_connect_t *c, uint8_t *buf, size_t c
 
 /* ---- PUBLISH ------------------------------------------------------------- */
 
-static iot_status_t check_publish(const mqtt_publish_t *p)
-{
-    if (p->qos > 2u) {
-        return IOT_ERR_INVALID_ARG;
-    }
-    if (p->qos > 0u && p->packet_id == 0u) {
-        return IOT_ERR_INVALID_ARG;
-    }
-    /* 3.3.1.1: DUP must be 0 for QoS 0; refuse rather than send a packet
-     * the broker has to treat as malformed. */
-    if (p->qos == 0u && p->dup) {
-        return IOT_ERR_INVALID_ARG;
-    }
-    return check_topic_field(p->topic, false);
-}
-
 /* Everything after the fixed header up to the payload. */
 static size_t publish_variable_header_len(const mqtt_publish_t *p)
 {
     return 2u + p->topic.len + ((p->qos > 0u) ? 2u : 0u);
-}
-
-static iot_status_t publish_remaining(const mqtt_publish_t *p, size_t *remaining)
-{
-    size_t head = publish_variable_header_len(p);
-
-    /* Compared by subtraction so a huge payload.len cannot wrap around. */
-    if (p->payload.len > MQTT_MAX_REMAINING_LENGTH - head) {
-        return IOT_ERR_PACKET_TOO_LARGE;
-    }
-    *remaining = head + p->payload.len;
-    return IOT_OK;
 }
 
 static uint8_t *write_publish_header(const mqtt_publish_t *p, size_t remaining, uint8_t *out)
@@ -380,6 +353,47 @@ static uint8_t *write_publish_header(const mqtt_publish_t *p, size_t remaining, 
     return out;
 }
 
+size_t mqtt_publish_size(const mqtt_publish_t *p)
+{
+    size_t remaining = publish_variable_header_len(p) + p->payload.len;
+
+    return 1u + varint_size(remaining) + remaining;
+}
+
+uint8_t *mqtt_write_publish_header(const mqtt_publish_t *p, uint8_t *buf)
+{
+    return write_publish_header(p, publish_variable_header_len(p) + p->payload.len, buf);
+}
+
+#if IOT_CONFIG_MQTT_SERVER_CODEC
+static iot_status_t check_publish(const mqtt_publish_t *p)
+{
+    if (p->qos > 2u) {
+        return IOT_ERR_INVALID_ARG;
+    }
+    if (p->qos > 0u && p->packet_id == 0u) {
+        return IOT_ERR_INVALID_ARG;
+    }
+    /* 3.3.1.1: DUP must be 0 for QoS 0; refuse rather than send a packet
+     * the broker has to treat as malformed. */
+    if (p->qos == 0u && p->dup) {
+        return IOT_ERR_INVALID_ARG;
+    }
+    return check_topic_field(p->topic, false);
+}
+
+static iot_status_t publish_remaining(const mqtt_publish_t *p, size_t *remaining)
+{
+    size_t head = publish_variable_header_len(p);
+
+    /* Compared by subtraction so a huge payload.len cannot wrap around. */
+    if (p->payload.len > MQTT_MAX_REMAINING_LENGTH - head) {
+        return IOT_ERR_PACKET_TOO_LARGE;
+    }
+    *remaining = head + p->payload.len;
+    return IOT_OK;
+}
+
 /* with_payload: the payload bytes will be copied, so they must exist. */
 static iot_status_t prepare_publish(const mqtt_publish_t *p, const uint8_t *buf, size_t cap,
                                     bool with_payload, size_t *remaining)
@@ -393,20 +407,6 @@ static iot_status_t prepare_publish(const mqtt_publish_t *p, const uint8_t *buf,
     return (st == IOT_OK) ? publish_remaining(p, remaining) : st;
 }
 
-size_t mqtt_publish_size(const mqtt_publish_t *p)
-{
-    size_t remaining = publish_variable_header_len(p) + p->payload.len;
-
-    return 1u + varint_size(remaining) + remaining;
-}
-
-void mqtt_write_publish(const mqtt_publish_t *p, uint8_t *buf)
-{
-    size_t remaining = publish_variable_header_len(p) + p->payload.len;
-
-    (void)put_bytes(write_publish_header(p, remaining, buf), p->payload.data, p->payload.len);
-}
-
 iot_status_t mqtt_encode_publish(const mqtt_publish_t *p, uint8_t *buf, size_t cap, size_t *out_len)
 {
     size_t remaining = 0u;
@@ -416,7 +416,7 @@ iot_status_t mqtt_encode_publish(const mqtt_publish_t *p, uint8_t *buf, size_t c
         st = reserve(mqtt_publish_size(p), cap, out_len);
     }
     if (st == IOT_OK) {
-        mqtt_write_publish(p, buf);
+        (void)put_bytes(mqtt_write_publish_header(p, buf), p->payload.data, p->payload.len);
     }
     return st;
 }
@@ -437,6 +437,7 @@ iot_status_t mqtt_encode_publish_header(const mqtt_publish_t *p, uint8_t *buf, s
     }
     return st;
 }
+#endif /* IOT_CONFIG_MQTT_SERVER_CODEC */
 
 /* ---- Fixed-size packets -------------------------------------------------- */
 
