@@ -18,13 +18,15 @@ static mqtt_out_entry_t *entry_at(mqtt_session_t *s, size_t nth)
     return &s->entries[(s->first + nth) % MAX_ENTRIES];
 }
 
-static bool id_in_use(mqtt_session_t *s, uint16_t id, const uint16_t *extra, size_t n)
+static bool id_in_use(const mqtt_session_t *s, uint16_t id, const uint16_t *extra, size_t n)
 {
     size_t i;
 
-    for (i = 0; i < s->count; i++) {
-        const mqtt_out_entry_t *e = entry_at(s, i);
-        if (e->state != MQTT_OUT_FREE && e->packet_id == id) {
+    /* Every slot outside the ring is FREE (entries leave it only when
+     * released), so the slots are checked in array order, id first: the
+     * common answer, "not in use", costs one compare per slot. */
+    for (i = 0; i < MAX_ENTRIES; i++) {
+        if (s->entries[i].packet_id == id && s->entries[i].state != MQTT_OUT_FREE) {
             return true;
         }
     }
