@@ -64,12 +64,13 @@ struct iot_client {
     mqtt_session_t session;
     subscription_t subs[IOT_CONFIG_MQTT_MAX_SUBSCRIPTIONS];
     pending_t pending[MAX_PENDING];
-    uint64_t last_tx_ms;
-    uint64_t ping_sent_ms;
+    uint32_t last_tx_ms;        /* times: 32-bit milliseconds, compared by difference */
+    uint32_t ping_sent_ms;
     bool ping_outstanding;
-    uint64_t connected_at_ms;
+    uint32_t connected_at_ms;
     iot_backoff_t backoff;
-    uint64_t next_reconnect_ms;
+    uint32_t lost_at_ms;        /* the next reconnect is due reconnect_delay_ms after it */
+    uint32_t reconnect_delay_ms;
     iot_status_t lost_status;   /* why the link went down; reported by the reader */
     bool lost_unreported;
     iot_port_thread_t thread;
@@ -93,9 +94,19 @@ static mqtt_span_t span_str(const char *str)
     return span_of(str, (str != NULL) ? strlen(str) : 0u);
 }
 
-static uint64_t now_ms(void)
+/* The port's clock cut to 32 bits: every use takes a difference of two
+ * readings, which stays right across the wrap (every 49.7 days). */
+static uint32_t now_ms(void)
 {
-    return iot_port_time_ms();
+    return (uint32_t)iot_port_time_ms();
+}
+
+/* What is left of a wait of total_ms that began at start (0 once over). */
+static uint32_t ms_left(uint32_t start, uint32_t total_ms)
+{
+    uint32_t gone = now_ms() - start;
+
+    return (gone < total_ms) ? total_ms - gone : 0u;
 }
 
 static void emit_event(iot_client_t *c, iot_event_t event, iot_status_t status)
@@ -191,6 +202,12 @@ static void refill_window(iot_client_t *c)
 
 /* ---- Link state --------------------------------------------------------- */
 
+static void schedule_reconnect(iot_client_t *c)
+{
+    c->lost_at_ms = now_ms();
+    c->reconnect_delay_ms = iot_backoff_next(&c->backoff);
+}
+
 static void link_lost(iot_client_t *c, iot_status_t why)
 {
     if (c->link != LINK_UP) {
@@ -208,7 +225,7 @@ static void link_lost(iot_client_t *c, iot_status_t why)
     if (now_ms() - c->connected_at_ms >= c->opts.stable_after_ms) {
         iot_backoff_reset(&c->backoff);
     }
-    c->next_reconnect_ms = now_ms() + iot_backoff_next(&c->backoff);
+    schedule_reconnect(c);
 }
 
 static iot_status_t connack_status(uint8_t rc)
@@ -222,18 +239,19 @@ static iot_status_t connack_status(uint8_t rc)
     return (rc < sizeof(map) / sizeof(map[0])) ? map[rc] : IOT_ERR_MQTT_PROTOCOL;
 }
 
-static iot_status_t read_exact(iot_client_t *c, uint8_t *buf, size_t len, uint64_t deadline)
+static iot_status_t read_exact(iot_client_t *c, uint8_t *buf, size_t len, uint32_t start,
+                               uint32_t total_ms)
 {
     size_t got = 0;
 
     while (got < len) {
         size_t n = 0;
-        uint64_t now = now_ms();
+        uint32_t left = ms_left(start, total_ms);
         iot_status_t st;
-        if (now >= deadline) {
+        if (left == 0u) {
             return IOT_ERR_TIMEOUT;
         }
-        st = iot_transport_recv(&c->transport, buf + got, len - got, (uint32_t)(deadline - now), &n);
+        st = iot_transport_recv(&c->transport, buf + got, len - got, left, &n);
         if (st != IOT_OK) {
             return st;
         }
@@ -243,7 +261,7 @@ static iot_status_t read_exact(iot_client_t *c, uint8_t *buf, size_t len, uint64
 }
 
 /* CONNECT and wait for CONNACK. The transport is ours alone meanwhile. */
-static iot_status_t mqtt_handshake(iot_client_t *c, uint64_t deadline, bool *session_present)
+static iot_status_t mqtt_handshake(iot_client_t *c, uint32_t start, bool *session_present)
 {
     mqtt_connect_t cn;
     mqtt_packet_t pkt;
@@ -275,11 +293,11 @@ static iot_status_t mqtt_handshake(iot_client_t *c, uint64_t deadline, bool *ses
     if (st != IOT_OK) {
         return st;
     }
-    st = iot_transport_send(&c->transport, c->rx, len, (uint32_t)(deadline - now_ms()));
+    st = iot_transport_send(&c->transport, c->rx, len, ms_left(start, c->opts.connect_timeout_ms));
     if (st != IOT_OK) {
         return st;
     }
-    st = read_exact(c, ack, sizeof(ack), deadline);
+    st = read_exact(c, ack, sizeof(ack), start, c->opts.connect_timeout_ms);
     if (st != IOT_OK) {
         return st;
     }
@@ -294,7 +312,7 @@ static iot_status_t mqtt_handshake(iot_client_t *c, uint64_t deadline, bool *ses
  * which keeps every other thread away from the transport. */
 static iot_status_t open_link(iot_client_t *c, bool *session_present)
 {
-    uint64_t deadline = now_ms() + c->opts.connect_timeout_ms;
+    uint32_t start = now_ms();
     iot_status_t st;
 
     st = iot_transport_connect(&c->transport, c->opts.host, c->opts.port, &c->tls,
@@ -302,7 +320,7 @@ static iot_status_t open_link(iot_client_t *c, bool *session_present)
     if (st != IOT_OK) {
         return st;
     }
-    st = mqtt_handshake(c, deadline, session_present);
+    st = mqtt_handshake(c, start, session_present);
     if (st != IOT_OK) {
         iot_transport_close(&c->transport);
     }
@@ -633,7 +651,7 @@ static void receive_some(iot_client_t *c, bool *dropped, bool *resub_failed)
  * answer does not come in time. */
 static void keep_alive(iot_client_t *c)
 {
-    uint64_t now = now_ms();
+    uint32_t now = now_ms();
     uint8_t ping[2];
     size_t len = 0;
 
@@ -648,7 +666,7 @@ static void keep_alive(iot_client_t *c)
         }
         return;
     }
-    if (now - c->last_tx_ms >= (uint64_t)c->opts.keep_alive_s * 1000u) {
+    if (now - c->last_tx_ms >= (uint32_t)c->opts.keep_alive_s * 1000u) {
         (void)mqtt_encode_empty(MQTT_PINGREQ, ping, sizeof(ping), &len);
         if (send_bytes(c, ping, len) == IOT_OK) {
             c->ping_outstanding = true;
@@ -660,18 +678,14 @@ static void keep_alive(iot_client_t *c)
 /* Time until keep-alive needs attention, capped at cap_ms. */
 static uint32_t keep_alive_due(const iot_client_t *c, uint32_t cap_ms)
 {
-    uint64_t now = now_ms();
-    uint64_t due;
+    uint32_t left;
 
     if (c->opts.keep_alive_s == 0u) {
         return cap_ms;
     }
-    due = c->ping_outstanding ? c->ping_sent_ms + c->opts.ping_timeout_ms
-                              : c->last_tx_ms + (uint64_t)c->opts.keep_alive_s * 1000u;
-    if (due <= now) {
-        return 0;
-    }
-    return (due - now < cap_ms) ? (uint32_t)(due - now) : cap_ms;
+    left = c->ping_outstanding ? ms_left(c->ping_sent_ms, c->opts.ping_timeout_ms)
+                               : ms_left(c->last_tx_ms, (uint32_t)c->opts.keep_alive_s * 1000u);
+    return (left < cap_ms) ? left : cap_ms;
 }
 
 static void try_reconnect(iot_client_t *c)
@@ -696,7 +710,7 @@ static void try_reconnect(iot_client_t *c)
         iot_transport_close(&c->transport);
     }
     c->link = LINK_DOWN;
-    c->next_reconnect_ms = now_ms() + iot_backoff_next(&c->backoff);
+    schedule_reconnect(c);
     IOT_LOGW(LOG_MODULE, "%s: reconnect failed: %s", c->opts.client_id, iot_status_name(st));
     iot_port_mutex_unlock(&c->lock);
     emit_event(c, IOT_EVENT_RECONNECT_FAILED, st);
@@ -712,12 +726,11 @@ static void reader_round(iot_client_t *c, uint32_t wait_ms)
     bool readable;
 
     if (c->link == LINK_DOWN) {
-        uint64_t now = now_ms();
-        if (c->opts.auto_reconnect && !c->closing && now >= c->next_reconnect_ms) {
+        uint32_t left = ms_left(c->lost_at_ms, c->reconnect_delay_ms);
+        if (c->opts.auto_reconnect && !c->closing && left == 0u) {
             try_reconnect(c);
         } else {
-            uint64_t until = c->opts.auto_reconnect ? c->next_reconnect_ms : now + wait_ms;
-            uint32_t nap = (until > now && until - now < wait_ms) ? (uint32_t)(until - now) : wait_ms;
+            uint32_t nap = (c->opts.auto_reconnect && left > 0u && left < wait_ms) ? left : wait_ms;
             iot_port_mutex_unlock(&c->lock);
             iot_port_sleep_ms(nap);
             iot_port_mutex_lock(&c->lock);
@@ -778,20 +791,22 @@ static bool on_reader_thread(const iot_client_t *c)
 typedef bool (*condition_fn)(iot_client_t *c, const void *arg);
 
 /* Wait (lock held on entry and exit) until cond holds, driving I/O when no
- * other thread does. IOT_ERR_TIMEOUT at the deadline; IOT_ERR_NOT_CONNECTED
+ * other thread does. IOT_ERR_TIMEOUT after timeout_ms; IOT_ERR_NOT_CONNECTED
  * when the link is down for good. */
-static iot_status_t wait_for(iot_client_t *c, condition_fn cond, const void *arg, uint64_t deadline)
+static iot_status_t wait_for(iot_client_t *c, condition_fn cond, const void *arg, uint32_t timeout_ms)
 {
+    uint32_t start = now_ms();
+
     for (;;) {
-        uint64_t now;
+        uint32_t left;
         if (cond(c, arg)) {
             return IOT_OK;
         }
         if (c->closing || (c->link == LINK_DOWN && !c->opts.auto_reconnect)) {
             return IOT_ERR_NOT_CONNECTED;
         }
-        now = now_ms();
-        if (now >= deadline) {
+        left = ms_left(start, timeout_ms);
+        if (left == 0u) {
             return IOT_ERR_TIMEOUT;
         }
         if (on_reader_thread(c)) {
@@ -799,8 +814,7 @@ static iot_status_t wait_for(iot_client_t *c, condition_fn cond, const void *arg
             return IOT_ERR_BAD_STATE;
         }
         if (take_reader_token(c)) {
-            uint64_t left = deadline - now;
-            reader_round(c, (left < READ_SLICE_MS) ? (uint32_t)left : READ_SLICE_MS);
+            reader_round(c, (left < READ_SLICE_MS) ? left : READ_SLICE_MS);
             give_reader_token(c);
         } else {
             iot_port_mutex_unlock(&c->lock);
@@ -1006,7 +1020,7 @@ static iot_status_t publish_queued(iot_client_t *c, mqtt_publish_t *p)
         if (on_reader_thread(c)) {
             return IOT_ERR_QUEUE_FULL; /* inside a callback: cannot wait */
         }
-        st = wait_for(c, queue_has_room, &need, now_ms() + c->opts.command_timeout_ms);
+        st = wait_for(c, queue_has_room, &need, c->opts.command_timeout_ms);
         if (st == IOT_ERR_TIMEOUT) {
             return IOT_ERR_QUEUE_FULL;
         }
@@ -1100,7 +1114,7 @@ static iot_status_t request(iot_client_t *c, uint16_t id, uint8_t ack_type, size
     }
     st = send_bytes(c, c->tx, len);
     if (st == IOT_OK) {
-        st = wait_for(c, pending_done, p, now_ms() + c->opts.command_timeout_ms);
+        st = wait_for(c, pending_done, p, c->opts.command_timeout_ms);
     }
     *return_code = p->return_code;
     p->packet_id = 0;
@@ -1201,7 +1215,7 @@ iot_status_t iot_unsubscribe(iot_client_t *client, const char *filter)
 
 static iot_status_t process_for(iot_client_t *c, uint32_t timeout_ms)
 {
-    uint64_t deadline = now_ms() + timeout_ms;
+    uint32_t start = now_ms();
     iot_status_t st = IOT_OK;
 
     iot_port_mutex_lock(&c->lock);
@@ -1211,15 +1225,15 @@ static iot_status_t process_for(iot_client_t *c, uint32_t timeout_ms)
             break;
         }
         if (take_reader_token(c)) {
-            uint64_t left = deadline - now_ms();
-            reader_round(c, (left < READ_SLICE_MS * 4u) ? (uint32_t)left : READ_SLICE_MS * 4u);
+            uint32_t left = ms_left(start, timeout_ms);
+            reader_round(c, (left < READ_SLICE_MS * 4u) ? left : READ_SLICE_MS * 4u);
             give_reader_token(c);
         } else {
             iot_port_mutex_unlock(&c->lock);
             iot_port_sleep_ms(1);
             iot_port_mutex_lock(&c->lock);
         }
-    } while (!c->closing && now_ms() < deadline);
+    } while (!c->closing && ms_left(start, timeout_ms) > 0u);
     iot_port_mutex_unlock(&c->lock);
     return st;
 }
@@ -1256,7 +1270,7 @@ iot_status_t iot_flush(iot_client_t *client, uint32_t timeout_ms)
 
     IOT_CHECK_ARG(client != NULL && client->in_use);
     iot_port_mutex_lock(&client->lock);
-    st = wait_for(client, queue_empty, NULL, now_ms() + timeout_ms);
+    st = wait_for(client, queue_empty, NULL, timeout_ms);
     iot_port_mutex_unlock(&client->lock);
     return st;
 }
