@@ -51,33 +51,9 @@ static const uint8_t protocol_name[] = { 'M', 'Q', 'T', 'T' };
 
 /* ---- Shared checks ------------------------------------------------------- */
 
-/* Bounds for the byte after a lead byte: this is what rules out overlong
- * forms, surrogates and code points above U+10FFFF (RFC 3629 table). Returns
- * the sequence length, 0 for a byte that cannot start one (U+0000 included,
- * which 1.5.3 forbids). */
-static size_t utf8_sequence(uint8_t lead, uint8_t *lo, uint8_t *hi)
-{
-    *lo = 0x80u;
-    *hi = 0xBFu;
-    if (lead >= 0x01u && lead <= 0x7Fu) {
-        return 1u;
-    }
-    if (lead >= 0xC2u && lead <= 0xDFu) {
-        return 2u;
-    }
-    if (lead >= 0xE0u && lead <= 0xEFu) {
-        *lo = (lead == 0xE0u) ? 0xA0u : 0x80u;
-        *hi = (lead == 0xEDu) ? 0x9Fu : 0xBFu;
-        return 3u;
-    }
-    if (lead >= 0xF0u && lead <= 0xF4u) {
-        *lo = (lead == 0xF0u) ? 0x90u : 0x80u;
-        *hi = (lead == 0xF4u) ? 0x8Fu : 0xBFu;
-        return 4u;
-    }
-    return 0u;
-}
-
+/* Well-formed UTF-8 per RFC 3629's table, without U+0000 (1.5.3). The
+ * bounds [lo, hi] of the byte after a lead byte rule out over-long forms,
+ * surrogates and code points above U+10FFFF. */
 static bool utf8_valid(mqtt_span_t s)
 {
     size_t i = 0u;
@@ -86,23 +62,29 @@ static bool utf8_valid(mqtt_span_t s)
         return false;
     }
     while (i < s.len) {
-        uint8_t lo;
-        uint8_t hi;
-        size_t k;
-        size_t n = utf8_sequence(s.data[i], &lo, &hi);
+        uint8_t b = s.data[i++];
+        uint8_t lo = 0x80u;
+        uint8_t hi = 0xBFu;
+        size_t more;
 
-        if (n == 0u || n > s.len - i) {
+        if (b >= 0x01u && b <= 0x7Fu) {
+            continue;
+        }
+        if (b < 0xC2u || b > 0xF4u) {
+            return false; /* U+0000, a continuation byte, an over-long or too high lead */
+        }
+        more = (b < 0xE0u) ? 1u : ((b < 0xF0u) ? 2u : 3u);
+        lo = (b == 0xE0u) ? 0xA0u : ((b == 0xF0u) ? 0x90u : lo);
+        hi = (b == 0xEDu) ? 0x9Fu : ((b == 0xF4u) ? 0x8Fu : hi);
+        if (more > s.len - i || s.data[i] < lo || s.data[i] > hi) {
             return false;
         }
-        if (n > 1u && (s.data[i + 1u] < lo || s.data[i + 1u] > hi)) {
-            return false;
-        }
-        for (k = 2u; k < n; k++) {
-            if ((s.data[i + k] & 0xC0u) != 0x80u) {
+        while (--more > 0u) {
+            if ((s.data[++i] & 0xC0u) != 0x80u) {
                 return false;
             }
         }
-        i += n;
+        i++;
     }
     return true;
 }
