@@ -327,13 +327,13 @@ static iot_status_t open_link(iot_client_t *c, bool *session_present)
     return st;
 }
 
-static iot_status_t encode_subscribe_one(iot_client_t *c, const subscription_t *s, uint16_t id,
-                                         size_t *len)
+/* SUBSCRIBE (at the subscription's QoS) or UNSUBSCRIBE of one stored,
+ * already validated filter, into tx. */
+static iot_status_t encode_filter(iot_client_t *c, mqtt_packet_type_t type, const subscription_t *s,
+                                  uint16_t id, size_t *len)
 {
-    mqtt_subscription_t sub;
-    sub.filter = span_str(s->filter);
-    sub.qos = s->qos;
-    return mqtt_encode_subscribe(id, &sub, 1u, c->tx, sizeof(c->tx), len);
+    *len = mqtt_write_filter_packet(type, id, span_str(s->filter), s->qos, c->tx, sizeof(c->tx));
+    return (*len <= sizeof(c->tx)) ? IOT_OK : IOT_ERR_BUFFER_TOO_SMALL;
 }
 
 static pending_t *pending_add(iot_client_t *c, uint16_t id, uint8_t type, bool internal)
@@ -378,7 +378,7 @@ static void restore_subscriptions(iot_client_t *c)
         }
         id = next_packet_id(c);
         if (pending_add(c, id, MQTT_SUBACK, true) == NULL ||
-            encode_subscribe_one(c, &c->subs[i], id, &len) != IOT_OK) {
+            encode_filter(c, MQTT_SUBSCRIBE, &c->subs[i], id, &len) != IOT_OK) {
             continue;
         }
         (void)send_bytes(c, c->tx, len);
@@ -1166,7 +1166,7 @@ iot_status_t iot_subscribe(iot_client_t *client, const char *filter, iot_qos_t q
     previous = client->subs[index];
     client->subs[index] = sub;
     id = next_packet_id(client);
-    st = encode_subscribe_one(client, &sub, id, &len);
+    st = encode_filter(client, MQTT_SUBSCRIBE, &sub, id, &len);
     if (st == IOT_OK) {
         st = request(client, id, MQTT_SUBACK, len, &rc);
     }
@@ -1185,7 +1185,6 @@ iot_status_t iot_subscribe(iot_client_t *client, const char *filter, iot_qos_t q
 
 iot_status_t iot_unsubscribe(iot_client_t *client, const char *filter)
 {
-    mqtt_span_t f;
     size_t index = 0;
     size_t len = 0;
     uint8_t rc = 0;
@@ -1199,9 +1198,8 @@ iot_status_t iot_unsubscribe(iot_client_t *client, const char *filter)
     } else if (client->link != LINK_UP || client->closing) {
         st = IOT_ERR_NOT_CONNECTED;
     } else {
-        f = span_str(filter);
         id = next_packet_id(client);
-        st = mqtt_encode_unsubscribe(id, &f, 1u, client->tx, sizeof(client->tx), &len);
+        st = encode_filter(client, MQTT_UNSUBSCRIBE, &client->subs[index], id, &len);
         if (st == IOT_OK) {
             st = request(client, id, MQTT_UNSUBACK, len, &rc);
         }

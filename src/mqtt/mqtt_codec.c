@@ -486,6 +486,26 @@ iot_status_t mqtt_encode_connack(bool session_present, uint8_t return_code, uint
 
 /* ---- SUBSCRIBE, UNSUBSCRIBE, SUBACK ------------------------------------- */
 
+size_t mqtt_write_filter_packet(mqtt_packet_type_t type, uint16_t packet_id, mqtt_span_t filter,
+                                uint8_t qos, uint8_t *buf, size_t cap)
+{
+    bool sub = (type == MQTT_SUBSCRIBE);
+    size_t remaining = 4u + filter.len + (sub ? 1u : 0u); /* packet id, filter, QoS */
+    size_t total = 1u + varint_size(remaining) + remaining;
+
+    if (total <= cap) {
+        /* 2.2.2: both types carry the fixed flags 0010. */
+        uint8_t *p = put_fixed_header(buf, ((unsigned)type << 4) | 0x2u, remaining);
+
+        p = put_field(put_u16(p, packet_id), filter);
+        if (sub) {
+            *p = qos;
+        }
+    }
+    return total;
+}
+
+#if IOT_CONFIG_MQTT_SERVER_CODEC
 /* SUBSCRIBE and UNSUBSCRIBE share one layout; subs is set for SUBSCRIBE
  * (filter followed by a QoS byte) and spans for UNSUBSCRIBE. */
 typedef struct filter_list {
@@ -585,6 +605,7 @@ iot_status_t mqtt_encode_unsubscribe(uint16_t packet_id, const mqtt_span_t *filt
     }
     return encode_filter_packet(MQTT_UNSUBSCRIBE, packet_id, &l, buf, cap, out_len);
 }
+#endif /* IOT_CONFIG_MQTT_SERVER_CODEC */
 
 static bool suback_code_ok(uint8_t code)
 {

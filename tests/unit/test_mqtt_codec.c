@@ -954,6 +954,54 @@ static void test_subscribe_round_trip(void **state)
     assert_int_equal(client_status(subscribe_spec, sizeof(subscribe_spec)), IOT_ERR_MQTT_PROTOCOL);
 }
 
+/* The client's one-filter writer gives the checked encoders' bytes for
+ * SUBSCRIBE (each QoS) and UNSUBSCRIBE, across the 127/128 remaining-length
+ * boundary, and writes nothing when the packet does not fit. */
+static void test_filter_writer_matches_encoders(void **state)
+{
+    static uint8_t filter[200];
+    uint8_t want[256];
+    uint8_t got[256];
+    size_t len;
+    unsigned qos;
+
+    (void)state;
+    for (len = 1u; len < sizeof(filter); len += 3u) {
+        mqtt_span_t f;
+        size_t n = 0u;
+        size_t w;
+
+        memset(filter, 'f', len);
+        filter[len - 1u] = (len % 2u) ? '#' : '+';
+        if (len > 1u) {
+            filter[len - 2u] = '/';
+        }
+        f = span_of(filter, len);
+        assert_int_equal(mqtt_validate_topic_filter(f), IOT_OK);
+        for (qos = 0; qos <= 2u; qos++) {
+            mqtt_subscription_t sub;
+            sub.filter = f;
+            sub.qos = (uint8_t)qos;
+            assert_int_equal(mqtt_encode_subscribe(0x0102u, &sub, 1u, want, sizeof(want), &n), IOT_OK);
+            memset(got, CANARY, sizeof(got));
+            w = mqtt_write_filter_packet(MQTT_SUBSCRIBE, 0x0102u, f, (uint8_t)qos, got, sizeof(got));
+            assert_int_equal(w, n);
+            assert_memory_equal(got, want, n);
+            assert_int_equal(got[n], CANARY);
+        }
+        assert_int_equal(mqtt_encode_unsubscribe(0x0304u, &f, 1u, want, sizeof(want), &n), IOT_OK);
+        memset(got, CANARY, sizeof(got));
+        w = mqtt_write_filter_packet(MQTT_UNSUBSCRIBE, 0x0304u, f, 2u, got, sizeof(got));
+        assert_int_equal(w, n);
+        assert_memory_equal(got, want, n);
+        assert_int_equal(got[n], CANARY);
+        /* One byte short: the length is still reported, nothing is written. */
+        memset(got, CANARY, sizeof(got));
+        assert_int_equal(mqtt_write_filter_packet(MQTT_UNSUBSCRIBE, 0x0304u, f, 0u, got, n - 1u), n);
+        assert_int_equal(got[0], CANARY);
+    }
+}
+
 static void test_subscribe_errors(void **state)
 {
     uint8_t buf[64];
@@ -1793,6 +1841,7 @@ int main(void)
         cmocka_unit_test(test_acks_round_trip),
         cmocka_unit_test(test_empty_packets),
         cmocka_unit_test(test_subscribe_round_trip),
+        cmocka_unit_test(test_filter_writer_matches_encoders),
         cmocka_unit_test(test_subscribe_errors),
         cmocka_unit_test(test_unsubscribe_round_trip),
         cmocka_unit_test(test_suback),
