@@ -14,8 +14,10 @@
  * messages of 256 bytes).
  *
  * QoS 1: iot_publish() in a loop (it drives the reading itself and waits for
- * room when 32 messages are unacknowledged), then iot_flush(): every message
- * acknowledged. QoS 0: iot_publish() QoS 0 in a loop (each is written to TLS
+ * room when 32 messages are queued), then iot_flush(): every message
+ * acknowledged. Up to 16 unacknowledged messages each go out at once; beyond
+ * that they wait and leave in batches (one TLS record each) as PUBACKs
+ * arrive. QoS 0: iot_publish() QoS 0 in a loop (each is written to TLS
  * before the call returns), then one QoS 1 marker and iot_flush().
  *
  * No acknowledgement count is exposed by the SDK; iot_flush() returning

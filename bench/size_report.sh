@@ -1,13 +1,24 @@
 #!/usr/bin/env bash
 # Code size of each portable module for Cortex-M (text + data, bytes), measured
 # the way coreMQTT publishes its table: arm-none-eabi-gcc, one object per file.
-#   bench/size_report.sh [--markdown]
+#   bench/size_report.sh [--markdown] [--log-level N]
 # Columns: Cortex-M4 (-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16)
 # at -O1 and -Os, and Cortex-M55 (Corstone-300) at -Os.
+# --log-level N builds with IOT_CONFIG_LOG_LEVEL N (-1: every log line
+# compiled out, as coreMQTT's table is built); default: config.h's (info).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 markdown=0
-[ "${1:-}" = "--markdown" ] && markdown=1
+log_level=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --markdown) markdown=1; shift ;;
+    --log-level)
+      [[ ${2:-} =~ ^-?[0-9]+$ ]] || { echo "size_report.sh: --log-level N" >&2; exit 2; }
+      log_level=(-DIOT_CONFIG_LOG_LEVEL="$2"); shift 2 ;;
+    *) echo "usage: size_report.sh [--markdown] [--log-level N]" >&2; exit 2 ;;
+  esac
+done
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -28,7 +39,7 @@ cp src/net/iot_transport.h "$work/impl/"
 m4=(-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16)
 m55=(-mcpu=cortex-m55 -mthumb -mfloat-abi=hard -fno-branch-count-reg)
 # Device firmware leaves out the server half of the codec (gateways keep it).
-common=(-DIOT_CONFIG_MQTT_SERVER_CODEC=0 -std=c11 -ffunction-sections -fdata-sections -Iinclude -I"$work/include" -Isrc/common -Isrc/mqtt -I"$work/impl")
+common=(-DIOT_CONFIG_MQTT_SERVER_CODEC=0 "${log_level[@]}" -std=c11 -ffunction-sections -fdata-sections -Iinclude -I"$work/include" -Isrc/common -Isrc/mqtt -I"$work/impl")
 
 size_of() { # size_of FILE FLAGS... -> text+data of the object
   local src=$1; shift

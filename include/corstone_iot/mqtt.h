@@ -170,11 +170,18 @@ IOT_API iot_status_t iot_connect(const iot_connect_options_t *options, iot_clien
 /**
  * @brief Publish a message.
  *
- * QoS 0: sent before the call returns (or ::IOT_ERR_NOT_CONNECTED).
- * QoS 1 and 2: copied into the outgoing queue and sent; the call returns
- * without waiting for the acknowledgement (use iot_flush() for that). While
- * disconnected with auto-reconnect on, the message waits in the queue. If the
- * queue or the in-flight table is full, the call waits up to
+ * QoS 0: sent before the call returns (or ::IOT_ERR_NOT_CONNECTED), after
+ * any QoS 1 and 2 messages still waiting in the queue, so messages leave in
+ * the order they were published.
+ * QoS 1 and 2: copied into the outgoing queue; the call returns without
+ * waiting for the acknowledgement (use iot_flush() for that). The message is
+ * sent at once while at most half of ::IOT_CONFIG_MQTT_MAX_INFLIGHT messages
+ * are unacknowledged; beyond that it waits in the queue and leaves together
+ * with the others waiting (one write) as soon as acknowledgements bring the
+ * count down again, i.e. while the background thread, iot_process(),
+ * iot_flush() or a publish waiting for room reads from the connection.
+ * While disconnected with auto-reconnect on, the message waits in the queue.
+ * If the queue or the in-flight table is full, the call waits up to
  * @c command_timeout_ms for room, then returns ::IOT_ERR_QUEUE_FULL.
  *
  * @param client      The client.

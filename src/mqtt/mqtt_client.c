@@ -19,6 +19,10 @@
 #define READ_SLICE_MS 50u      /* longest a waiting caller reads before re-checking */
 #define RECORD_TIMEOUT_MS 2000u /* rest of a TLS record once its first byte arrived */
 #define MAX_PENDING 4u          /* SUBSCRIBE/UNSUBSCRIBE awaiting their ack at once */
+/* Queued PUBLISHes go out at once while at most this many are unacknowledged;
+ * beyond it they wait and leave together (one write, one TLS record) as soon
+ * as acknowledgements bring the count down to it again. */
+#define SEND_WINDOW_LOW (IOT_CONFIG_MQTT_MAX_INFLIGHT / 2u)
 
 typedef enum { LINK_DOWN = 0, LINK_CONNECTING, LINK_UP } link_state_t;
 
@@ -60,12 +64,13 @@ struct iot_client {
     mqtt_session_t session;
     subscription_t subs[IOT_CONFIG_MQTT_MAX_SUBSCRIPTIONS];
     pending_t pending[MAX_PENDING];
-    uint64_t last_tx_ms;
-    uint64_t ping_sent_ms;
+    uint32_t last_tx_ms;        /* times: 32-bit milliseconds, compared by difference */
+    uint32_t ping_sent_ms;
     bool ping_outstanding;
-    uint64_t connected_at_ms;
+    uint32_t connected_at_ms;
     iot_backoff_t backoff;
-    uint64_t next_reconnect_ms;
+    uint32_t lost_at_ms;        /* the next reconnect is due reconnect_delay_ms after it */
+    uint32_t reconnect_delay_ms;
     iot_status_t lost_status;   /* why the link went down; reported by the reader */
     bool lost_unreported;
     iot_port_thread_t thread;
@@ -89,9 +94,19 @@ static mqtt_span_t span_str(const char *str)
     return span_of(str, (str != NULL) ? strlen(str) : 0u);
 }
 
-static uint64_t now_ms(void)
+/* The port's clock cut to 32 bits: every use takes a difference of two
+ * readings, which stays right across the wrap (every 49.7 days). */
+static uint32_t now_ms(void)
 {
-    return iot_port_time_ms();
+    return (uint32_t)iot_port_time_ms();
+}
+
+/* What is left of a wait of total_ms that began at start (0 once over). */
+static uint32_t ms_left(uint32_t start, uint32_t total_ms)
+{
+    uint32_t gone = now_ms() - start;
+
+    return (gone < total_ms) ? total_ms - gone : 0u;
 }
 
 static void emit_event(iot_client_t *c, iot_event_t event, iot_status_t status)
@@ -130,22 +145,68 @@ static iot_status_t send_ack(iot_client_t *c, mqtt_packet_type_t type, uint16_t 
     return send_bytes(c, pkt, len);
 }
 
-/* (Re)send a queued QoS 1/2 message; retransmissions carry DUP (3.3.1.1). */
-static iot_status_t send_entry(iot_client_t *c, mqtt_out_entry_t *e)
+/* Send the live queue entries from the cursor on, oldest first: PUBLISHes
+ * not sent yet, PUBLISHes sent before a reconnect again with DUP (3.3.1.1),
+ * and PUBREL for QoS 2 messages the broker has received. PUBLISHes that lie
+ * back to back in the queue (all but a wrap) go out in one write: one TLS
+ * record instead of one per message. */
+static void send_queued(iot_client_t *c, size_t cursor)
 {
-    uint8_t *bytes = mqtt_session_bytes(&c->session, e);
+    const uint8_t *run = NULL;
+    size_t run_len = 0;
+    mqtt_out_entry_t *e;
 
-    if (e->state == MQTT_OUT_AWAIT_PUBCOMP) {
-        return send_ack(c, MQTT_PUBREL, e->packet_id);
+    while (c->link == LINK_UP && (e = mqtt_session_next_live(&c->session, &cursor)) != NULL) {
+        uint8_t *bytes = mqtt_session_bytes(&c->session, e);
+        if (run != NULL && (bytes != run + run_len || e->state == MQTT_OUT_AWAIT_PUBCOMP)) {
+            if (send_bytes(c, run, run_len) != IOT_OK) {
+                return; /* link lost: the rest waits for the reconnect */
+            }
+            run = NULL;
+        }
+        if (e->state == MQTT_OUT_AWAIT_PUBCOMP) {
+            (void)send_ack(c, MQTT_PUBREL, e->packet_id);
+            continue;
+        }
+        if (e->state == MQTT_OUT_UNSENT) {
+            c->session.unsent--;
+        } else {
+            bytes[0] |= 0x08u;
+        }
+        e->state = (e->qos == 1u) ? MQTT_OUT_AWAIT_PUBACK : MQTT_OUT_AWAIT_PUBREC;
+        if (run == NULL) {
+            run = bytes;
+            run_len = 0;
+        }
+        run_len += e->len;
     }
-    if (e->state != MQTT_OUT_UNSENT) {
-        bytes[0] |= 0x08u;
+    if (run != NULL) {
+        (void)send_bytes(c, run, run_len);
     }
-    e->state = (e->qos == 1u) ? MQTT_OUT_AWAIT_PUBACK : MQTT_OUT_AWAIT_PUBREC;
-    return send_bytes(c, bytes, e->len);
+}
+
+/* The PUBLISHes not sent yet: always the newest entries. */
+static void send_unsent(iot_client_t *c)
+{
+    send_queued(c, c->session.count - c->session.unsent);
+}
+
+/* Send what waits when few enough messages are unacknowledged. */
+static void refill_window(iot_client_t *c)
+{
+    if (c->session.unsent > 0u && c->link == LINK_UP &&
+        c->session.live - c->session.unsent <= SEND_WINDOW_LOW) {
+        send_unsent(c);
+    }
 }
 
 /* ---- Link state --------------------------------------------------------- */
+
+static void schedule_reconnect(iot_client_t *c)
+{
+    c->lost_at_ms = now_ms();
+    c->reconnect_delay_ms = iot_backoff_next(&c->backoff);
+}
 
 static void link_lost(iot_client_t *c, iot_status_t why)
 {
@@ -164,7 +225,7 @@ static void link_lost(iot_client_t *c, iot_status_t why)
     if (now_ms() - c->connected_at_ms >= c->opts.stable_after_ms) {
         iot_backoff_reset(&c->backoff);
     }
-    c->next_reconnect_ms = now_ms() + iot_backoff_next(&c->backoff);
+    schedule_reconnect(c);
 }
 
 static iot_status_t connack_status(uint8_t rc)
@@ -178,18 +239,19 @@ static iot_status_t connack_status(uint8_t rc)
     return (rc < sizeof(map) / sizeof(map[0])) ? map[rc] : IOT_ERR_MQTT_PROTOCOL;
 }
 
-static iot_status_t read_exact(iot_client_t *c, uint8_t *buf, size_t len, uint64_t deadline)
+static iot_status_t read_exact(iot_client_t *c, uint8_t *buf, size_t len, uint32_t start,
+                               uint32_t total_ms)
 {
     size_t got = 0;
 
     while (got < len) {
         size_t n = 0;
-        uint64_t now = now_ms();
+        uint32_t left = ms_left(start, total_ms);
         iot_status_t st;
-        if (now >= deadline) {
+        if (left == 0u) {
             return IOT_ERR_TIMEOUT;
         }
-        st = iot_transport_recv(&c->transport, buf + got, len - got, (uint32_t)(deadline - now), &n);
+        st = iot_transport_recv(&c->transport, buf + got, len - got, left, &n);
         if (st != IOT_OK) {
             return st;
         }
@@ -199,7 +261,7 @@ static iot_status_t read_exact(iot_client_t *c, uint8_t *buf, size_t len, uint64
 }
 
 /* CONNECT and wait for CONNACK. The transport is ours alone meanwhile. */
-static iot_status_t mqtt_handshake(iot_client_t *c, uint64_t deadline, bool *session_present)
+static iot_status_t mqtt_handshake(iot_client_t *c, uint32_t start, bool *session_present)
 {
     mqtt_connect_t cn;
     mqtt_packet_t pkt;
@@ -231,11 +293,11 @@ static iot_status_t mqtt_handshake(iot_client_t *c, uint64_t deadline, bool *ses
     if (st != IOT_OK) {
         return st;
     }
-    st = iot_transport_send(&c->transport, c->rx, len, (uint32_t)(deadline - now_ms()));
+    st = iot_transport_send(&c->transport, c->rx, len, ms_left(start, c->opts.connect_timeout_ms));
     if (st != IOT_OK) {
         return st;
     }
-    st = read_exact(c, ack, sizeof(ack), deadline);
+    st = read_exact(c, ack, sizeof(ack), start, c->opts.connect_timeout_ms);
     if (st != IOT_OK) {
         return st;
     }
@@ -250,7 +312,7 @@ static iot_status_t mqtt_handshake(iot_client_t *c, uint64_t deadline, bool *ses
  * which keeps every other thread away from the transport. */
 static iot_status_t open_link(iot_client_t *c, bool *session_present)
 {
-    uint64_t deadline = now_ms() + c->opts.connect_timeout_ms;
+    uint32_t start = now_ms();
     iot_status_t st;
 
     st = iot_transport_connect(&c->transport, c->opts.host, c->opts.port, &c->tls,
@@ -258,20 +320,20 @@ static iot_status_t open_link(iot_client_t *c, bool *session_present)
     if (st != IOT_OK) {
         return st;
     }
-    st = mqtt_handshake(c, deadline, session_present);
+    st = mqtt_handshake(c, start, session_present);
     if (st != IOT_OK) {
         iot_transport_close(&c->transport);
     }
     return st;
 }
 
-static iot_status_t encode_subscribe_one(iot_client_t *c, const subscription_t *s, uint16_t id,
-                                         size_t *len)
+/* SUBSCRIBE (at the subscription's QoS) or UNSUBSCRIBE of one stored,
+ * already validated filter, into tx. */
+static iot_status_t encode_filter(iot_client_t *c, mqtt_packet_type_t type, const subscription_t *s,
+                                  uint16_t id, size_t *len)
 {
-    mqtt_subscription_t sub;
-    sub.filter = span_str(s->filter);
-    sub.qos = s->qos;
-    return mqtt_encode_subscribe(id, &sub, 1u, c->tx, sizeof(c->tx), len);
+    *len = mqtt_write_filter_packet(type, id, span_str(s->filter), s->qos, c->tx, sizeof(c->tx));
+    return (*len <= sizeof(c->tx)) ? IOT_OK : IOT_ERR_BUFFER_TOO_SMALL;
 }
 
 static pending_t *pending_add(iot_client_t *c, uint16_t id, uint8_t type, bool internal)
@@ -316,7 +378,7 @@ static void restore_subscriptions(iot_client_t *c)
         }
         id = next_packet_id(c);
         if (pending_add(c, id, MQTT_SUBACK, true) == NULL ||
-            encode_subscribe_one(c, &c->subs[i], id, &len) != IOT_OK) {
+            encode_filter(c, MQTT_SUBSCRIBE, &c->subs[i], id, &len) != IOT_OK) {
             continue;
         }
         (void)send_bytes(c, c->tx, len);
@@ -326,9 +388,6 @@ static void restore_subscriptions(iot_client_t *c)
 /* The link just came up (lock held): resend what the broker has not acknowledged. */
 static void link_up(iot_client_t *c, bool session_present)
 {
-    size_t cursor = 0;
-    mqtt_out_entry_t *e;
-
     c->link = LINK_UP;
     c->connected_at_ms = now_ms();
     c->last_tx_ms = c->connected_at_ms;
@@ -340,9 +399,7 @@ static void link_up(iot_client_t *c, bool session_present)
         mqtt_session_clear_inbound(&c->session);
         restore_subscriptions(c);
     }
-    while (c->link == LINK_UP && (e = mqtt_session_next_live(&c->session, &cursor)) != NULL) {
-        (void)send_entry(c, e);
-    }
+    send_queued(c, 0);
 }
 
 /* ---- Receiving (reader token held) -------------------------------------- */
@@ -573,23 +630,28 @@ static void receive_some(iot_client_t *c, bool *dropped, bool *resub_failed)
             c->rx_discard -= n;
         }
     } else {
-        st = iot_transport_recv(&c->transport, c->rx + c->rx_len, c->rx_cap - c->rx_len,
-                                RECORD_TIMEOUT_MS, &n);
-        if (st == IOT_OK) {
-            c->rx_len += n;
-            st = drain_rx(c, dropped, resub_failed);
-        }
+        /* Everything that has already arrived, one record per call. */
+        do {
+            st = iot_transport_recv(&c->transport, c->rx + c->rx_len, c->rx_cap - c->rx_len,
+                                    RECORD_TIMEOUT_MS, &n);
+            if (st == IOT_OK) {
+                c->rx_len += n;
+                st = drain_rx(c, dropped, resub_failed);
+            }
+        } while (st == IOT_OK && c->link == LINK_UP && c->rx_discard == 0u &&
+                 c->rx_len < c->rx_cap && iot_transport_pending(&c->transport));
     }
     if (st != IOT_OK && st != IOT_ERR_TIMEOUT) {
         link_lost(c, st);
     }
+    refill_window(c);
 }
 
 /* Keep-alive (3.1.2.10): ping when idle, declare the broker dead when the
  * answer does not come in time. */
 static void keep_alive(iot_client_t *c)
 {
-    uint64_t now = now_ms();
+    uint32_t now = now_ms();
     uint8_t ping[2];
     size_t len = 0;
 
@@ -604,7 +666,7 @@ static void keep_alive(iot_client_t *c)
         }
         return;
     }
-    if (now - c->last_tx_ms >= (uint64_t)c->opts.keep_alive_s * 1000u) {
+    if (now - c->last_tx_ms >= (uint32_t)c->opts.keep_alive_s * 1000u) {
         (void)mqtt_encode_empty(MQTT_PINGREQ, ping, sizeof(ping), &len);
         if (send_bytes(c, ping, len) == IOT_OK) {
             c->ping_outstanding = true;
@@ -616,18 +678,14 @@ static void keep_alive(iot_client_t *c)
 /* Time until keep-alive needs attention, capped at cap_ms. */
 static uint32_t keep_alive_due(const iot_client_t *c, uint32_t cap_ms)
 {
-    uint64_t now = now_ms();
-    uint64_t due;
+    uint32_t left;
 
     if (c->opts.keep_alive_s == 0u) {
         return cap_ms;
     }
-    due = c->ping_outstanding ? c->ping_sent_ms + c->opts.ping_timeout_ms
-                              : c->last_tx_ms + (uint64_t)c->opts.keep_alive_s * 1000u;
-    if (due <= now) {
-        return 0;
-    }
-    return (due - now < cap_ms) ? (uint32_t)(due - now) : cap_ms;
+    left = c->ping_outstanding ? ms_left(c->ping_sent_ms, c->opts.ping_timeout_ms)
+                               : ms_left(c->last_tx_ms, (uint32_t)c->opts.keep_alive_s * 1000u);
+    return (left < cap_ms) ? left : cap_ms;
 }
 
 static void try_reconnect(iot_client_t *c)
@@ -652,7 +710,7 @@ static void try_reconnect(iot_client_t *c)
         iot_transport_close(&c->transport);
     }
     c->link = LINK_DOWN;
-    c->next_reconnect_ms = now_ms() + iot_backoff_next(&c->backoff);
+    schedule_reconnect(c);
     IOT_LOGW(LOG_MODULE, "%s: reconnect failed: %s", c->opts.client_id, iot_status_name(st));
     iot_port_mutex_unlock(&c->lock);
     emit_event(c, IOT_EVENT_RECONNECT_FAILED, st);
@@ -668,12 +726,11 @@ static void reader_round(iot_client_t *c, uint32_t wait_ms)
     bool readable;
 
     if (c->link == LINK_DOWN) {
-        uint64_t now = now_ms();
-        if (c->opts.auto_reconnect && !c->closing && now >= c->next_reconnect_ms) {
+        uint32_t left = ms_left(c->lost_at_ms, c->reconnect_delay_ms);
+        if (c->opts.auto_reconnect && !c->closing && left == 0u) {
             try_reconnect(c);
         } else {
-            uint64_t until = c->opts.auto_reconnect ? c->next_reconnect_ms : now + wait_ms;
-            uint32_t nap = (until > now && until - now < wait_ms) ? (uint32_t)(until - now) : wait_ms;
+            uint32_t nap = (c->opts.auto_reconnect && left > 0u && left < wait_ms) ? left : wait_ms;
             iot_port_mutex_unlock(&c->lock);
             iot_port_sleep_ms(nap);
             iot_port_mutex_lock(&c->lock);
@@ -734,20 +791,22 @@ static bool on_reader_thread(const iot_client_t *c)
 typedef bool (*condition_fn)(iot_client_t *c, const void *arg);
 
 /* Wait (lock held on entry and exit) until cond holds, driving I/O when no
- * other thread does. IOT_ERR_TIMEOUT at the deadline; IOT_ERR_NOT_CONNECTED
+ * other thread does. IOT_ERR_TIMEOUT after timeout_ms; IOT_ERR_NOT_CONNECTED
  * when the link is down for good. */
-static iot_status_t wait_for(iot_client_t *c, condition_fn cond, const void *arg, uint64_t deadline)
+static iot_status_t wait_for(iot_client_t *c, condition_fn cond, const void *arg, uint32_t timeout_ms)
 {
+    uint32_t start = now_ms();
+
     for (;;) {
-        uint64_t now;
+        uint32_t left;
         if (cond(c, arg)) {
             return IOT_OK;
         }
         if (c->closing || (c->link == LINK_DOWN && !c->opts.auto_reconnect)) {
             return IOT_ERR_NOT_CONNECTED;
         }
-        now = now_ms();
-        if (now >= deadline) {
+        left = ms_left(start, timeout_ms);
+        if (left == 0u) {
             return IOT_ERR_TIMEOUT;
         }
         if (on_reader_thread(c)) {
@@ -755,8 +814,7 @@ static iot_status_t wait_for(iot_client_t *c, condition_fn cond, const void *arg
             return IOT_ERR_BAD_STATE;
         }
         if (take_reader_token(c)) {
-            uint64_t left = deadline - now;
-            reader_round(c, (left < READ_SLICE_MS) ? (uint32_t)left : READ_SLICE_MS);
+            reader_round(c, (left < READ_SLICE_MS) ? left : READ_SLICE_MS);
             give_reader_token(c);
         } else {
             iot_port_mutex_unlock(&c->lock);
@@ -920,17 +978,19 @@ static bool queue_has_room(iot_client_t *c, const void *arg)
 
 static iot_status_t publish_qos0(iot_client_t *c, const mqtt_publish_t *p)
 {
-    size_t hdr = 0;
-    iot_status_t st = mqtt_encode_publish_header(p, c->tx, sizeof(c->tx), &hdr);
+    size_t hdr = mqtt_publish_size(p) - p->payload.len;
+    iot_status_t st;
 
-    if (st == IOT_ERR_BUFFER_TOO_SMALL) {
-        return IOT_ERR_PACKET_TOO_LARGE;
-    }
-    if (st != IOT_OK) {
-        return st;
+    if (hdr > sizeof(c->tx)) {
+        return IOT_ERR_PACKET_TOO_LARGE; /* the topic does not fit the transmit scratch */
     }
     if (c->link != LINK_UP) {
         return IOT_ERR_NOT_CONNECTED;
+    }
+    (void)mqtt_write_publish_header(p, c->tx);
+    /* Queued messages keep their place ahead of this one. */
+    if (c->session.unsent > 0u) {
+        send_unsent(c);
     }
     /* One write (one TLS record) when it fits, else header and payload apart. */
     if (hdr + p->payload.len <= sizeof(c->tx)) {
@@ -949,22 +1009,18 @@ static iot_status_t publish_qos0(iot_client_t *c, const mqtt_publish_t *p)
 static iot_status_t publish_queued(iot_client_t *c, mqtt_publish_t *p)
 {
     size_t need = 0;
-    size_t len = 0;
     mqtt_out_entry_t *e = NULL;
     uint8_t *bytes = NULL;
     iot_status_t st;
 
-    p->packet_id = 1; /* any non-zero id sizes the packet */
-    st = mqtt_encode_publish(p, NULL, 0, &need);
-    if (st != IOT_ERR_BUFFER_TOO_SMALL) {
-        return st;
-    }
+    /* iot_publish checked topic and size: encoded once, without checks. */
+    need = mqtt_publish_size(p);
     st = mqtt_session_alloc(&c->session, need, &e, &bytes);
     if (st == IOT_ERR_QUEUE_FULL) {
         if (on_reader_thread(c)) {
             return IOT_ERR_QUEUE_FULL; /* inside a callback: cannot wait */
         }
-        st = wait_for(c, queue_has_room, &need, now_ms() + c->opts.command_timeout_ms);
+        st = wait_for(c, queue_has_room, &need, c->opts.command_timeout_ms);
         if (st == IOT_ERR_TIMEOUT) {
             return IOT_ERR_QUEUE_FULL;
         }
@@ -979,11 +1035,14 @@ static iot_status_t publish_queued(iot_client_t *c, mqtt_publish_t *p)
     p->packet_id = next_packet_id(c);
     e->packet_id = p->packet_id;
     e->qos = p->qos;
-    (void)mqtt_encode_publish(p, bytes, need, &len);
-    if (c->link == LINK_UP) {
-        /* A send failure leaves the message queued for the reconnect. */
-        (void)send_entry(c, e);
+    need -= p->payload.len;
+    if (p->payload.len > 0u) {
+        memcpy(bytes + need, p->payload.data, p->payload.len);
     }
+    (void)mqtt_write_publish_header(p, bytes);
+    /* Sent now, or with the next batch (a send failure leaves it queued for
+     * the reconnect). */
+    refill_window(c);
     return IOT_OK;
 }
 
@@ -1055,7 +1114,7 @@ static iot_status_t request(iot_client_t *c, uint16_t id, uint8_t ack_type, size
     }
     st = send_bytes(c, c->tx, len);
     if (st == IOT_OK) {
-        st = wait_for(c, pending_done, p, now_ms() + c->opts.command_timeout_ms);
+        st = wait_for(c, pending_done, p, c->opts.command_timeout_ms);
     }
     *return_code = p->return_code;
     p->packet_id = 0;
@@ -1107,7 +1166,7 @@ iot_status_t iot_subscribe(iot_client_t *client, const char *filter, iot_qos_t q
     previous = client->subs[index];
     client->subs[index] = sub;
     id = next_packet_id(client);
-    st = encode_subscribe_one(client, &sub, id, &len);
+    st = encode_filter(client, MQTT_SUBSCRIBE, &sub, id, &len);
     if (st == IOT_OK) {
         st = request(client, id, MQTT_SUBACK, len, &rc);
     }
@@ -1126,7 +1185,6 @@ iot_status_t iot_subscribe(iot_client_t *client, const char *filter, iot_qos_t q
 
 iot_status_t iot_unsubscribe(iot_client_t *client, const char *filter)
 {
-    mqtt_span_t f;
     size_t index = 0;
     size_t len = 0;
     uint8_t rc = 0;
@@ -1140,9 +1198,8 @@ iot_status_t iot_unsubscribe(iot_client_t *client, const char *filter)
     } else if (client->link != LINK_UP || client->closing) {
         st = IOT_ERR_NOT_CONNECTED;
     } else {
-        f = span_str(filter);
         id = next_packet_id(client);
-        st = mqtt_encode_unsubscribe(id, &f, 1u, client->tx, sizeof(client->tx), &len);
+        st = encode_filter(client, MQTT_UNSUBSCRIBE, &client->subs[index], id, &len);
         if (st == IOT_OK) {
             st = request(client, id, MQTT_UNSUBACK, len, &rc);
         }
@@ -1156,7 +1213,7 @@ iot_status_t iot_unsubscribe(iot_client_t *client, const char *filter)
 
 static iot_status_t process_for(iot_client_t *c, uint32_t timeout_ms)
 {
-    uint64_t deadline = now_ms() + timeout_ms;
+    uint32_t start = now_ms();
     iot_status_t st = IOT_OK;
 
     iot_port_mutex_lock(&c->lock);
@@ -1166,15 +1223,15 @@ static iot_status_t process_for(iot_client_t *c, uint32_t timeout_ms)
             break;
         }
         if (take_reader_token(c)) {
-            uint64_t left = deadline - now_ms();
-            reader_round(c, (left < READ_SLICE_MS * 4u) ? (uint32_t)left : READ_SLICE_MS * 4u);
+            uint32_t left = ms_left(start, timeout_ms);
+            reader_round(c, (left < READ_SLICE_MS * 4u) ? left : READ_SLICE_MS * 4u);
             give_reader_token(c);
         } else {
             iot_port_mutex_unlock(&c->lock);
             iot_port_sleep_ms(1);
             iot_port_mutex_lock(&c->lock);
         }
-    } while (!c->closing && now_ms() < deadline);
+    } while (!c->closing && ms_left(start, timeout_ms) > 0u);
     iot_port_mutex_unlock(&c->lock);
     return st;
 }
@@ -1211,7 +1268,7 @@ iot_status_t iot_flush(iot_client_t *client, uint32_t timeout_ms)
 
     IOT_CHECK_ARG(client != NULL && client->in_use);
     iot_port_mutex_lock(&client->lock);
-    st = wait_for(client, queue_empty, NULL, now_ms() + timeout_ms);
+    st = wait_for(client, queue_empty, NULL, timeout_ms);
     iot_port_mutex_unlock(&client->lock);
     return st;
 }
@@ -1248,6 +1305,7 @@ iot_status_t iot_disconnect(iot_client_t *client)
         iot_port_mutex_lock(&client->lock);
     }
     if (client->link == LINK_UP) {
+        send_unsent(client); /* as if each had gone out when published */
         (void)mqtt_encode_empty(MQTT_DISCONNECT, pkt, sizeof(pkt), &len);
         (void)iot_transport_send(&client->transport, pkt, len, 1000u);
         iot_transport_close(&client->transport);

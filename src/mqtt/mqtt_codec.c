@@ -9,7 +9,8 @@
 
 /* With IOT_CONFIG_MQTT_SERVER_CODEC 0 (device builds) the parts only a
  * server needs are left out: CONNECT, SUBSCRIBE and UNSUBSCRIBE decoding,
- * CONNACK and SUBACK encoding. */
+ * CONNACK and SUBACK encoding, and the checked PUBLISH encoders (the client
+ * checks a PUBLISH once, in iot_publish, and uses the unchecked writer). */
 
 /* Strings and binary fields carry a 16-bit length prefix (1.5.3). */
 #define STRING_MAX 65535u
@@ -50,33 +51,9 @@ static const uint8_t protocol_name[] = { 'M', 'Q', 'T', 'T' };
 
 /* ---- Shared checks ------------------------------------------------------- */
 
-/* Bounds for the byte after a lead byte: this is what rules out overlong
- * forms, surrogates and code points above U+10FFFF (RFC 3629 table). Returns
- * the sequence length, 0 for a byte that cannot start one (U+0000 included,
- * which 1.5.3 forbids). */
-static size_t utf8_sequence(uint8_t lead, uint8_t *lo, uint8_t *hi)
-{
-    *lo = 0x80u;
-    *hi = 0xBFu;
-    if (lead >= 0x01u && lead <= 0x7Fu) {
-        return 1u;
-    }
-    if (lead >= 0xC2u && lead <= 0xDFu) {
-        return 2u;
-    }
-    if (lead >= 0xE0u && lead <= 0xEFu) {
-        *lo = (lead == 0xE0u) ? 0xA0u : 0x80u;
-        *hi = (lead == 0xEDu) ? 0x9Fu : 0xBFu;
-        return 3u;
-    }
-    if (lead >= 0xF0u && lead <= 0xF4u) {
-        *lo = (lead == 0xF0u) ? 0x90u : 0x80u;
-        *hi = (lead == 0xF4u) ? 0x8Fu : 0xBFu;
-        return 4u;
-    }
-    return 0u;
-}
-
+/* Well-formed UTF-8 per RFC 3629's table, without U+0000 (1.5.3). The
+ * bounds [lo, hi] of the byte after a lead byte rule out over-long forms,
+ * surrogates and code points above U+10FFFF. */
 static bool utf8_valid(mqtt_span_t s)
 {
     size_t i = 0u;
@@ -85,23 +62,29 @@ static bool utf8_valid(mqtt_span_t s)
         return false;
     }
     while (i < s.len) {
-        uint8_t lo;
-        uint8_t hi;
-        size_t k;
-        size_t n = utf8_sequence(s.data[i], &lo, &hi);
+        uint8_t b = s.data[i++];
+        uint8_t lo = 0x80u;
+        uint8_t hi = 0xBFu;
+        size_t more;
 
-        if (n == 0u || n > s.len - i) {
+        if (b >= 0x01u && b <= 0x7Fu) {
+            continue;
+        }
+        if (b < 0xC2u || b > 0xF4u) {
+            return false; /* U+0000, a continuation byte, an over-long or too high lead */
+        }
+        more = (b < 0xE0u) ? 1u : ((b < 0xF0u) ? 2u : 3u);
+        lo = (b == 0xE0u) ? 0xA0u : ((b == 0xF0u) ? 0x90u : lo);
+        hi = (b == 0xEDu) ? 0x9Fu : ((b == 0xF4u) ? 0x8Fu : hi);
+        if (more > s.len - i || s.data[i] < lo || s.data[i] > hi) {
             return false;
         }
-        if (n > 1u && (s.data[i + 1u] < lo || s.data[i + 1u] > hi)) {
-            return false;
-        }
-        for (k = 2u; k < n; k++) {
-            if ((s.data[i + k] & 0xC0u) != 0x80u) {
+        while (--more > 0u) {
+            if ((s.data[++i] & 0xC0u) != 0x80u) {
                 return false;
             }
         }
-        i += n;
+        i++;
     }
     return true;
 }
@@ -332,6 +315,39 @@ iot_status_t mqtt_encode_connect(const mqtt_connect_t *c, uint8_t *buf, size_t c
 
 /* ---- PUBLISH ------------------------------------------------------------- */
 
+/* Everything after the fixed header up to the payload. */
+static size_t publish_variable_header_len(const mqtt_publish_t *p)
+{
+    return 2u + p->topic.len + ((p->qos > 0u) ? 2u : 0u);
+}
+
+static uint8_t *write_publish_header(const mqtt_publish_t *p, size_t remaining, uint8_t *out)
+{
+    unsigned first = ((unsigned)MQTT_PUBLISH << 4) | ((unsigned)p->qos << PUBLISH_QOS_SHIFT);
+
+    first |= p->dup ? PUBLISH_DUP : 0u;
+    first |= p->retain ? PUBLISH_RETAIN : 0u;
+    out = put_fixed_header(out, first, remaining);
+    out = put_field(out, p->topic);
+    if (p->qos > 0u) {
+        out = put_u16(out, p->packet_id);
+    }
+    return out;
+}
+
+size_t mqtt_publish_size(const mqtt_publish_t *p)
+{
+    size_t remaining = publish_variable_header_len(p) + p->payload.len;
+
+    return 1u + varint_size(remaining) + remaining;
+}
+
+uint8_t *mqtt_write_publish_header(const mqtt_publish_t *p, uint8_t *buf)
+{
+    return write_publish_header(p, publish_variable_header_len(p) + p->payload.len, buf);
+}
+
+#if IOT_CONFIG_MQTT_SERVER_CODEC
 static iot_status_t check_publish(const mqtt_publish_t *p)
 {
     if (p->qos > 2u) {
@@ -348,12 +364,6 @@ static iot_status_t check_publish(const mqtt_publish_t *p)
     return check_topic_field(p->topic, false);
 }
 
-/* Everything after the fixed header up to the payload. */
-static size_t publish_variable_header_len(const mqtt_publish_t *p)
-{
-    return 2u + p->topic.len + ((p->qos > 0u) ? 2u : 0u);
-}
-
 static iot_status_t publish_remaining(const mqtt_publish_t *p, size_t *remaining)
 {
     size_t head = publish_variable_header_len(p);
@@ -364,20 +374,6 @@ static iot_status_t publish_remaining(const mqtt_publish_t *p, size_t *remaining
     }
     *remaining = head + p->payload.len;
     return IOT_OK;
-}
-
-static uint8_t *write_publish_header(const mqtt_publish_t *p, size_t remaining, uint8_t *out)
-{
-    unsigned first = ((unsigned)MQTT_PUBLISH << 4) | ((unsigned)p->qos << PUBLISH_QOS_SHIFT);
-
-    first |= p->dup ? PUBLISH_DUP : 0u;
-    first |= p->retain ? PUBLISH_RETAIN : 0u;
-    out = put_fixed_header(out, first, remaining);
-    out = put_field(out, p->topic);
-    if (p->qos > 0u) {
-        out = put_u16(out, p->packet_id);
-    }
-    return out;
 }
 
 /* with_payload: the payload bytes will be copied, so they must exist. */
@@ -396,17 +392,13 @@ static iot_status_t prepare_publish(const mqtt_publish_t *p, const uint8_t *buf,
 iot_status_t mqtt_encode_publish(const mqtt_publish_t *p, uint8_t *buf, size_t cap, size_t *out_len)
 {
     size_t remaining = 0u;
-    size_t total = 0u;
     iot_status_t st = prepare_publish(p, buf, cap, true, &remaining);
 
     if (st == IOT_OK) {
-        st = packet_size(remaining, &total);
+        st = reserve(mqtt_publish_size(p), cap, out_len);
     }
     if (st == IOT_OK) {
-        st = reserve(total, cap, out_len);
-    }
-    if (st == IOT_OK) {
-        (void)put_bytes(write_publish_header(p, remaining, buf), p->payload.data, p->payload.len);
+        (void)put_bytes(mqtt_write_publish_header(p, buf), p->payload.data, p->payload.len);
     }
     return st;
 }
@@ -427,6 +419,7 @@ iot_status_t mqtt_encode_publish_header(const mqtt_publish_t *p, uint8_t *buf, s
     }
     return st;
 }
+#endif /* IOT_CONFIG_MQTT_SERVER_CODEC */
 
 /* ---- Fixed-size packets -------------------------------------------------- */
 
@@ -493,6 +486,26 @@ iot_status_t mqtt_encode_connack(bool session_present, uint8_t return_code, uint
 
 /* ---- SUBSCRIBE, UNSUBSCRIBE, SUBACK ------------------------------------- */
 
+size_t mqtt_write_filter_packet(mqtt_packet_type_t type, uint16_t packet_id, mqtt_span_t filter,
+                                uint8_t qos, uint8_t *buf, size_t cap)
+{
+    bool sub = (type == MQTT_SUBSCRIBE);
+    size_t remaining = 4u + filter.len + (sub ? 1u : 0u); /* packet id, filter, QoS */
+    size_t total = 1u + varint_size(remaining) + remaining;
+
+    if (total <= cap) {
+        /* 2.2.2: both types carry the fixed flags 0010. */
+        uint8_t *p = put_fixed_header(buf, ((unsigned)type << 4) | 0x2u, remaining);
+
+        p = put_field(put_u16(p, packet_id), filter);
+        if (sub) {
+            *p = qos;
+        }
+    }
+    return total;
+}
+
+#if IOT_CONFIG_MQTT_SERVER_CODEC
 /* SUBSCRIBE and UNSUBSCRIBE share one layout; subs is set for SUBSCRIBE
  * (filter followed by a QoS byte) and spans for UNSUBSCRIBE. */
 typedef struct filter_list {
@@ -592,6 +605,7 @@ iot_status_t mqtt_encode_unsubscribe(uint16_t packet_id, const mqtt_span_t *filt
     }
     return encode_filter_packet(MQTT_UNSUBSCRIBE, packet_id, &l, buf, cap, out_len);
 }
+#endif /* IOT_CONFIG_MQTT_SERVER_CODEC */
 
 static bool suback_code_ok(uint8_t code)
 {

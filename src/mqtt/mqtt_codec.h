@@ -110,7 +110,8 @@ typedef struct mqtt_packet {
 
 iot_status_t mqtt_encode_connect(const mqtt_connect_t *c, uint8_t *buf, size_t cap, size_t *out_len);
 
-/* Whole PUBLISH including payload. */
+#if IOT_CONFIG_MQTT_SERVER_CODEC
+/* Whole PUBLISH including payload, every field checked. */
 iot_status_t mqtt_encode_publish(const mqtt_publish_t *p, uint8_t *buf, size_t cap, size_t *out_len);
 
 /* PUBLISH fixed header + variable header only (the remaining length still
@@ -118,16 +119,39 @@ iot_status_t mqtt_encode_publish(const mqtt_publish_t *p, uint8_t *buf, size_t c
  * large payloads need no copy. p->payload.data is not read. */
 iot_status_t mqtt_encode_publish_header(const mqtt_publish_t *p, uint8_t *buf, size_t cap,
                                         size_t *out_len);
+#endif
+
+/* The client's PUBLISH path, for a packet it has already checked (topic
+ * with mqtt_validate_topic_name, qos <= 2, packet id set for QoS 1/2,
+ * remaining length within MQTT_MAX_REMAINING_LENGTH), so the topic is
+ * validated once: the whole packet's size, and writing its fixed and
+ * variable headers at buf (the payload goes at the returned pointer, at
+ * offset size - payload.len). No checks. The checked encoders above (and
+ * the list SUBSCRIBE / UNSUBSCRIBE encoders below) are built with the
+ * server half: a device's client does not need them. */
+size_t mqtt_publish_size(const mqtt_publish_t *p);
+uint8_t *mqtt_write_publish_header(const mqtt_publish_t *p, uint8_t *buf);
 
 /* PUBACK, PUBREC, PUBREL (flags 0x2), PUBCOMP, UNSUBACK: 4 bytes. */
 iot_status_t mqtt_encode_ack(mqtt_packet_type_t type, uint16_t packet_id, uint8_t *buf, size_t cap,
                              size_t *out_len);
 
+#if IOT_CONFIG_MQTT_SERVER_CODEC
+/* SUBSCRIBE / UNSUBSCRIBE of any number of filters, every field checked. */
 iot_status_t mqtt_encode_subscribe(uint16_t packet_id, const mqtt_subscription_t *subs, size_t count,
                                    uint8_t *buf, size_t cap, size_t *out_len);
 
 iot_status_t mqtt_encode_unsubscribe(uint16_t packet_id, const mqtt_span_t *filters, size_t count,
                                      uint8_t *buf, size_t cap, size_t *out_len);
+#endif
+
+/* The client's SUBSCRIBE (type MQTT_SUBSCRIBE, with qos) or UNSUBSCRIBE
+ * (MQTT_UNSUBSCRIBE, qos unused) of one filter it has already checked
+ * (mqtt_validate_topic_filter, qos <= 2, packet id != 0): returns the
+ * packet's length and writes it at buf when it fits in cap (else writes
+ * nothing). No checks. */
+size_t mqtt_write_filter_packet(mqtt_packet_type_t type, uint16_t packet_id, mqtt_span_t filter,
+                                uint8_t qos, uint8_t *buf, size_t cap);
 
 /* PINGREQ, PINGRESP, DISCONNECT: 2 bytes. */
 iot_status_t mqtt_encode_empty(mqtt_packet_type_t type, uint8_t *buf, size_t cap, size_t *out_len);

@@ -18,13 +18,15 @@ static mqtt_out_entry_t *entry_at(mqtt_session_t *s, size_t nth)
     return &s->entries[(s->first + nth) % MAX_ENTRIES];
 }
 
-static bool id_in_use(mqtt_session_t *s, uint16_t id, const uint16_t *extra, size_t n)
+static bool id_in_use(const mqtt_session_t *s, uint16_t id, const uint16_t *extra, size_t n)
 {
     size_t i;
 
-    for (i = 0; i < s->count; i++) {
-        const mqtt_out_entry_t *e = entry_at(s, i);
-        if (e->state != MQTT_OUT_FREE && e->packet_id == id) {
+    /* Every slot outside the ring is FREE (entries leave it only when
+     * released), so the slots are checked in array order, id first: the
+     * common answer, "not in use", costs one compare per slot. */
+    for (i = 0; i < MAX_ENTRIES; i++) {
+        if (s->entries[i].packet_id == id && s->entries[i].state != MQTT_OUT_FREE) {
             return true;
         }
     }
@@ -100,6 +102,7 @@ iot_status_t mqtt_session_alloc(mqtt_session_t *s, size_t len, mqtt_out_entry_t 
     e->state = MQTT_OUT_UNSENT;
     s->count++;
     s->live++;
+    s->unsent++;
     s->tail = at + len;
     *entry = e;
     *bytes = s->buf + at;
@@ -123,6 +126,9 @@ void mqtt_session_release(mqtt_session_t *s, mqtt_out_entry_t *entry)
 {
     if (entry == NULL || entry->state == MQTT_OUT_FREE) {
         return;
+    }
+    if (entry->state == MQTT_OUT_UNSENT) {
+        s->unsent--;
     }
     entry->state = MQTT_OUT_FREE;
     s->live--;

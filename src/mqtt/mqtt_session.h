@@ -39,6 +39,7 @@ typedef struct mqtt_session {
     size_t first;       /* ring index of the oldest entry */
     size_t count;       /* entries from first on, live or freed-not-reclaimed */
     size_t live;        /* entries not yet acknowledged */
+    size_t unsent;      /* of those, still UNSENT: always the newest ones */
     uint16_t last_id;
     uint16_t in_qos2[IOT_CONFIG_MQTT_MAX_INBOUND_QOS2];
     size_t in_qos2_count;

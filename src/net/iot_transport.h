@@ -3,9 +3,11 @@
 #ifndef IOT_TRANSPORT_H
 #define IOT_TRANSPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include <corstone_iot/config.h>
 #include <corstone_iot/port.h>
 #include <corstone_iot/status.h>
 #include <corstone_iot/tls.h>
@@ -20,6 +22,11 @@ typedef struct iot_transport {
     iot_tls_mode_t mode;
     int connected;
     uint32_t io_timeout_ms; /* used by the BIO callbacks during one call */
+#if IOT_CONFIG_TLS_READ_AHEAD_SIZE > 0
+    size_t ra_off;          /* read-ahead: next unread byte of ra_buf */
+    size_t ra_len;          /* read-ahead: bytes of ra_buf not yet handed to TLS */
+    uint8_t ra_buf[IOT_CONFIG_TLS_READ_AHEAD_SIZE];
+#endif
     struct iot_transport_impl impl;
 } iot_transport_t;
 
@@ -57,9 +64,16 @@ iot_status_t iot_transport_send(iot_transport_t *t, const uint8_t *data, size_t 
 iot_status_t iot_transport_recv(iot_transport_t *t, uint8_t *buf, size_t len, uint32_t timeout_ms,
                                 size_t *received);
 
+/* Whether iot_transport_recv would return at once without reading the
+ * socket: decrypted bytes are buffered, or a whole TLS record has been read
+ * ahead. A reader uses it to take every record that has already arrived in
+ * one round. Only the thread that receives may call it. */
+bool iot_transport_pending(const iot_transport_t *t);
+
 /* IOT_OK when iot_transport_recv would not block (decrypted bytes are
- * buffered, or the socket is readable), IOT_ERR_TIMEOUT otherwise. Does not
- * touch the TLS context's state beyond reading its buffered-byte count, so a
+ * buffered, a whole record was read ahead, or the socket is readable),
+ * IOT_ERR_TIMEOUT otherwise. Does not touch the TLS context's state beyond
+ * reading its buffered-byte count and the read-ahead counters, so a
  * reader may call it without the lock that serialises send/recv, as long as
  * the connection is not closed meanwhile. */
 iot_status_t iot_transport_wait_readable(iot_transport_t *t, uint32_t timeout_ms);

@@ -20,7 +20,8 @@
  *
  * Thread safety: one thread at a time per transport (the client lock),
  * except iot_transport_wait_readable(), which only reads the count of
- * decrypted bytes Mbed TLS holds and waits on the socket.
+ * decrypted bytes Mbed TLS holds and the read-ahead counters (which only
+ * the receiving thread changes) and waits on the socket.
  */
 #include <limits.h>
 #include <stddef.h>
@@ -265,7 +266,14 @@ static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 }
 
 /* Mbed TLS passes its own read_timeout (conf, left at 0 = none); the limit
- * that applies is the caller's, in t->io_timeout_ms. */
+ * that applies is the caller's, in t->io_timeout_ms.
+ *
+ * Mbed TLS asks for exactly what it needs (a 5-byte record header, then the
+ * record body), which would cost two socket reads per record. With
+ * read-ahead, a small request refills t->ra_buf with whatever has arrived
+ * and later requests are served from it; a request at least as large as the
+ * buffer (a big record body) goes straight to the socket once the buffer is
+ * empty. Bytes are handed over in stream order either way. */
 static int bio_recv_timeout(void *ctx, unsigned char *buf, size_t len, uint32_t timeout)
 {
     iot_transport_t *t = ctx;
@@ -276,7 +284,27 @@ static int bio_recv_timeout(void *ctx, unsigned char *buf, size_t len, uint32_t 
     if (len > (size_t)INT_MAX) {
         len = (size_t)INT_MAX;
     }
+#if IOT_CONFIG_TLS_READ_AHEAD_SIZE > 0
+    if (t->ra_len == 0u && len < sizeof(t->ra_buf)) {
+        st = iot_port_tcp_recv(&t->sock, t->ra_buf, sizeof(t->ra_buf), t->io_timeout_ms, &got);
+        if (st == IOT_OK) {
+            t->ra_off = 0;
+            t->ra_len = got;
+        }
+    } else if (t->ra_len == 0u) {
+        st = iot_port_tcp_recv(&t->sock, buf, len, t->io_timeout_ms, &got);
+    } else {
+        st = IOT_OK;
+    }
+    if (st == IOT_OK && t->ra_len > 0u) {
+        got = (len < t->ra_len) ? len : t->ra_len;
+        memcpy(buf, t->ra_buf + t->ra_off, got);
+        t->ra_off += got;
+        t->ra_len -= got;
+    }
+#else
     st = iot_port_tcp_recv(&t->sock, buf, len, t->io_timeout_ms, &got);
+#endif
     switch (st) {
     case IOT_OK:
         return (int)got;
@@ -1070,19 +1098,33 @@ iot_status_t iot_transport_recv(iot_transport_t *t, uint8_t *buf, size_t len, ui
     }
 }
 
+bool iot_transport_pending(const iot_transport_t *t)
+{
+    if (t == NULL || !t->connected || t->mode == IOT_TLS_NONE) {
+        return false;
+    }
+    if (t->impl.fatal != 0 || mbedtls_ssl_get_bytes_avail(&t->impl.ssl) > 0u) {
+        return true; /* recv returns the bytes (or the error) at once */
+    }
+#if IOT_CONFIG_TLS_READ_AHEAD_SIZE > 0
+    /* A whole record read ahead (5-byte header with the length in bytes 3-4)
+     * decrypts without touching the socket. A partial one needs the socket. */
+    if (t->ra_len >= 5u) {
+        const uint8_t *h = t->ra_buf + t->ra_off;
+        return t->ra_len >= 5u + (((size_t)h[3] << 8) | h[4]);
+    }
+#endif
+    return false;
+}
+
 iot_status_t iot_transport_wait_readable(iot_transport_t *t, uint32_t timeout_ms)
 {
     IOT_CHECK_ARG(t != NULL);
     if (!t->connected) {
         return IOT_ERR_NOT_CONNECTED;
     }
-    if (t->mode != IOT_TLS_NONE) {
-        if (t->impl.fatal != 0) {
-            return IOT_OK; /* recv returns the error at once */
-        }
-        if (mbedtls_ssl_get_bytes_avail(&t->impl.ssl) > 0u) {
-            return IOT_OK;
-        }
+    if (iot_transport_pending(t)) {
+        return IOT_OK;
     }
     return iot_port_tcp_wait_readable(&t->sock, timeout_ms);
 }
@@ -1114,4 +1156,8 @@ void iot_transport_close(iot_transport_t *t)
     t->sock.handle = -1;
     t->connected = 0;
     t->io_timeout_ms = 0;
+#if IOT_CONFIG_TLS_READ_AHEAD_SIZE > 0
+    t->ra_off = 0;
+    t->ra_len = 0;
+#endif
 }

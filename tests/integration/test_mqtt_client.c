@@ -718,6 +718,40 @@ static void test_broker_restart_during_stream(void **state)
     assert_int_equal(iot_disconnect(c), IOT_OK);
 }
 
+/* A fast QoS 1 stream on a healthy link: the queued messages leave in
+ * batches (several PUBLISHes per TLS record once half the in-flight table is
+ * unacknowledged), and the Paho subscriber still gets every one, once, in
+ * the order published. */
+static void test_batched_stream_in_order(void **state)
+{
+    iot_connect_options_t o = options("it-batch", env_port("IOT_TEST_PORT_MTLS"), &g_tls_mutual);
+    iot_client_t *c;
+    const char *t = topic("batch");
+    char port[8];
+    char out[4096];
+    peer_t p;
+    int i;
+
+    (void)state;
+    (void)snprintf(port, sizeof(port), "%u", env_port("IOT_TEST_PORT_MTLS"));
+    {
+        const char *args[] = { "sub", "--port", port, "--mtls", "--topic", t, "--qos", "1",
+                               "--count", "3000", "--seq", "--client-id", "it-batch-checker",
+                               "--timeout-ms", "60000", NULL };
+        peer_start(&p, args);
+    }
+    c = connect_ok(&o);
+    for (i = 0; i < 3000; i++) {
+        char payload[32];
+        (void)snprintf(payload, sizeof(payload), "%d:batched", i);
+        assert_int_equal(iot_publish(c, t, payload, strlen(payload), IOT_QOS1, false), IOT_OK);
+    }
+    assert_int_equal(iot_flush(c, 30000), IOT_OK);
+    assert_int_equal(peer_wait(&p, out, sizeof(out)), 0);
+    assert_non_null(strstr(out, "missing=0 duplicates=0 invalid=0 out_of_order=0"));
+    assert_int_equal(iot_disconnect(c), IOT_OK);
+}
+
 typedef struct {
     iot_client_t *c;
     const char *topic;
@@ -1009,6 +1043,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_last_will_on_abrupt_loss, setup_each, teardown_each),
         cmocka_unit_test_setup_teardown(test_keepalive_detects_silent_broker, setup_each, teardown_each),
         cmocka_unit_test_setup_teardown(test_broker_restart_during_stream, setup_each, teardown_each),
+        cmocka_unit_test_setup_teardown(test_batched_stream_in_order, setup_each, teardown_each),
         cmocka_unit_test_setup_teardown(test_threads_publish_at_once, setup_each, teardown_each),
         cmocka_unit_test_setup_teardown(test_refusals, setup_each, teardown_each),
         cmocka_unit_test_setup_teardown(test_bad_arguments, setup_each, teardown_each),

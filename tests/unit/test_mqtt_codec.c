@@ -450,6 +450,56 @@ static void test_publish_length_edges_round_trip(void **state)
     }
 }
 
+/* The client's unchecked PUBLISH writer gives the bytes of the checked
+ * encoder, for every QoS and flag and across the length boundaries, and
+ * writes nothing past the size it announces (remaining lengths 127/128 and
+ * 16383/16384 with the 9 or 11 header bytes of "a/topic"). */
+static void test_publish_writer_matches_encoder(void **state)
+{
+    static uint8_t payload[16384];
+    static uint8_t want[16384 + 32];
+    static uint8_t got[16384 + 32];
+    static const size_t lengths[] = { 0u,     1u,     116u,   117u,   118u,  119u,
+                                      16372u, 16373u, 16374u, 16375u, 16384u };
+    size_t i;
+    unsigned qos;
+    unsigned flags;
+
+    (void)state;
+    for (i = 0; i < sizeof(payload); i++) {
+        payload[i] = (uint8_t)(i * 13u + 1u);
+    }
+    for (i = 0; i < ARRAY_LEN(lengths); i++) {
+        for (qos = 0; qos <= 2u; qos++) {
+            for (flags = 0; flags < 4u; flags++) {
+                mqtt_publish_t p;
+                size_t n = 0u;
+                size_t size;
+                uint8_t *end;
+
+                memset(&p, 0, sizeof(p));
+                p.topic = span_str("a/topic");
+                p.payload = span_of(lengths[i] ? payload : NULL, lengths[i]);
+                p.qos = (uint8_t)qos;
+                p.packet_id = (qos > 0u) ? (uint16_t)(0x1234u + i) : 0u;
+                p.retain = (flags & 1u) != 0u;
+                p.dup = (qos > 0u) && (flags & 2u) != 0u;
+                assert_int_equal(mqtt_encode_publish(&p, want, sizeof(want), &n), IOT_OK);
+                size = mqtt_publish_size(&p);
+                assert_int_equal(size, n);
+                memset(got, CANARY, sizeof(got));
+                end = mqtt_write_publish_header(&p, got);
+                assert_ptr_equal(end, got + size - lengths[i]);
+                if (lengths[i] > 0u) {
+                    memcpy(end, payload, lengths[i]);
+                }
+                assert_memory_equal(got, want, size);
+                assert_int_equal(got[size], CANARY);
+            }
+        }
+    }
+}
+
 /* ---- CONNECT ------------------------------------------------------------- */
 
 static void test_connect_matches_hand_written_bytes(void **state)
@@ -902,6 +952,54 @@ static void test_subscribe_round_trip(void **state)
     off = 0u;
     assert_int_equal(mqtt_next_filter(&pkt, &off, &f, NULL), IOT_OK);
     assert_int_equal(client_status(subscribe_spec, sizeof(subscribe_spec)), IOT_ERR_MQTT_PROTOCOL);
+}
+
+/* The client's one-filter writer gives the checked encoders' bytes for
+ * SUBSCRIBE (each QoS) and UNSUBSCRIBE, across the 127/128 remaining-length
+ * boundary, and writes nothing when the packet does not fit. */
+static void test_filter_writer_matches_encoders(void **state)
+{
+    static uint8_t filter[200];
+    uint8_t want[256];
+    uint8_t got[256];
+    size_t len;
+    unsigned qos;
+
+    (void)state;
+    for (len = 1u; len < sizeof(filter); len += 3u) {
+        mqtt_span_t f;
+        size_t n = 0u;
+        size_t w;
+
+        memset(filter, 'f', len);
+        filter[len - 1u] = (len % 2u) ? '#' : '+';
+        if (len > 1u) {
+            filter[len - 2u] = '/';
+        }
+        f = span_of(filter, len);
+        assert_int_equal(mqtt_validate_topic_filter(f), IOT_OK);
+        for (qos = 0; qos <= 2u; qos++) {
+            mqtt_subscription_t sub;
+            sub.filter = f;
+            sub.qos = (uint8_t)qos;
+            assert_int_equal(mqtt_encode_subscribe(0x0102u, &sub, 1u, want, sizeof(want), &n), IOT_OK);
+            memset(got, CANARY, sizeof(got));
+            w = mqtt_write_filter_packet(MQTT_SUBSCRIBE, 0x0102u, f, (uint8_t)qos, got, sizeof(got));
+            assert_int_equal(w, n);
+            assert_memory_equal(got, want, n);
+            assert_int_equal(got[n], CANARY);
+        }
+        assert_int_equal(mqtt_encode_unsubscribe(0x0304u, &f, 1u, want, sizeof(want), &n), IOT_OK);
+        memset(got, CANARY, sizeof(got));
+        w = mqtt_write_filter_packet(MQTT_UNSUBSCRIBE, 0x0304u, f, 2u, got, sizeof(got));
+        assert_int_equal(w, n);
+        assert_memory_equal(got, want, n);
+        assert_int_equal(got[n], CANARY);
+        /* One byte short: the length is still reported, nothing is written. */
+        memset(got, CANARY, sizeof(got));
+        assert_int_equal(mqtt_write_filter_packet(MQTT_UNSUBSCRIBE, 0x0304u, f, 0u, got, n - 1u), n);
+        assert_int_equal(got[0], CANARY);
+    }
 }
 
 static void test_subscribe_errors(void **state)
@@ -1731,6 +1829,7 @@ int main(void)
         cmocka_unit_test(test_fixed_header_rejects_malformed_lengths),
         cmocka_unit_test(test_publish_header_length_edges),
         cmocka_unit_test(test_publish_length_edges_round_trip),
+        cmocka_unit_test(test_publish_writer_matches_encoder),
         cmocka_unit_test(test_connect_matches_hand_written_bytes),
         cmocka_unit_test(test_connect_round_trips),
         cmocka_unit_test(test_connect_encode_errors),
@@ -1742,6 +1841,7 @@ int main(void)
         cmocka_unit_test(test_acks_round_trip),
         cmocka_unit_test(test_empty_packets),
         cmocka_unit_test(test_subscribe_round_trip),
+        cmocka_unit_test(test_filter_writer_matches_encoders),
         cmocka_unit_test(test_subscribe_errors),
         cmocka_unit_test(test_unsubscribe_round_trip),
         cmocka_unit_test(test_suback),

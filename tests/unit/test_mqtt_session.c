@@ -169,6 +169,38 @@ static void test_packet_ids_skip_zero_and_busy(void **state)
     assert_int_equal(mqtt_session_next_id(&s, NULL, 0), 1);
 }
 
+/* unsent counts the entries still UNSENT: each allocation adds one, and the
+ * client takes one off when it sends an entry; releasing an entry that was
+ * never sent takes it off too. */
+static void test_unsent_count(void **state)
+{
+    mqtt_session_t s;
+    mqtt_out_entry_t *a;
+    mqtt_out_entry_t *b;
+    mqtt_out_entry_t *c;
+
+    (void)state;
+    mqtt_session_init(&s, g_buf, sizeof(g_buf));
+    assert_int_equal(s.unsent, 0);
+    a = push(&s, 100, 0xaa);
+    b = push(&s, 100, 0xbb);
+    c = push(&s, 100, 0xcc);
+    assert_int_equal(s.unsent, 3);
+    assert_int_equal(a->state, MQTT_OUT_UNSENT);
+    a->state = MQTT_OUT_AWAIT_PUBACK; /* sent, as the client does it */
+    s.unsent--;
+    mqtt_session_release(&s, a);
+    assert_int_equal(s.unsent, 2);
+    assert_int_equal(s.live, 2);
+    mqtt_session_release(&s, c); /* never sent */
+    assert_int_equal(s.unsent, 1);
+    mqtt_session_release(&s, c); /* twice changes nothing */
+    assert_int_equal(s.unsent, 1);
+    mqtt_session_release(&s, b);
+    assert_int_equal(s.unsent, 0);
+    assert_int_equal(s.live, 0);
+}
+
 static void test_inbound_qos2(void **state)
 {
     mqtt_session_t s;
@@ -195,6 +227,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_alloc_release_in_order),
+        cmocka_unit_test(test_unsent_count),
         cmocka_unit_test(test_full_and_too_large),
         cmocka_unit_test(test_out_of_order_release_and_wrap),
         cmocka_unit_test(test_iteration_oldest_first),

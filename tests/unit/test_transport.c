@@ -1183,6 +1183,60 @@ static void test_recv_timeout_keeps_session(void **state)
     assert_memory_equal(buf, "dcba\n", 5);
 }
 
+/* Several records that have all arrived cost one socket read: the first
+ * recv reads them ahead below TLS, iot_transport_pending() reports each
+ * whole record left, and the rest come out in order without the socket.
+ * With read-ahead off (IOT_CONFIG_TLS_READ_AHEAD_SIZE 0) the records stay in
+ * the socket until each is read, and nothing is ever pending. */
+static void test_read_ahead(void **state)
+{
+    iot_tls_config_t cfg = cert_config();
+    static const char *const replies[] = { "a1\n", "b2\n", "c3\n", "d4\n" };
+    const bool ahead = IOT_CONFIG_TLS_READ_AHEAD_SIZE > 0;
+    uint8_t buf[64];
+    size_t per_record;
+    size_t i;
+    int peeked = 0;
+    uint64_t deadline;
+
+    (void)state;
+    start_cert_server("server.crt", "server.key", NULL);
+    assert_status(connect_server(&cfg), IOT_OK);
+    assert_false(iot_transport_pending(&g_t));
+    /* Four lines in one record; the -rev server answers each with its own. */
+    assert_status(iot_transport_send(&g_t, (const uint8_t *)"1a\n2b\n3c\n4d\n", 12, IO_TIMEOUT_MS),
+                  IOT_OK);
+    per_record = (size_t)mbedtls_ssl_get_record_expansion(&g_t.impl.ssl) + 3u;
+#if IOT_CONFIG_TLS_READ_AHEAD_SIZE > 0
+    assert_true(4u * per_record <= IOT_CONFIG_TLS_READ_AHEAD_SIZE);
+#endif
+    /* Wait (no timing asserted) until all four records are in the socket. */
+    deadline = iot_port_time_ms() + IO_TIMEOUT_MS;
+    while (peeked < (int)(4u * per_record)) {
+        uint8_t peek[512];
+        assert_true(iot_port_time_ms() < deadline);
+        sleep_ms(5);
+        peeked = (int)recv((int)g_t.sock.handle, peek, sizeof(peek), MSG_PEEK | MSG_DONTWAIT);
+    }
+    assert_int_equal(peeked, (int)(4u * per_record)); /* one reply record per line */
+
+    for (i = 0; i < 4u; i++) {
+        size_t n = 0;
+        assert_status(iot_transport_recv(&g_t, buf, sizeof(buf), IO_TIMEOUT_MS, &n), IOT_OK);
+        assert_int_equal(n, 3u);
+        assert_memory_equal(buf, replies[i], 3u);
+        /* With read-ahead the first read emptied the socket and what is
+         * left is buffered; without it, it waits in the socket. */
+        assert_status(iot_port_tcp_wait_readable(&g_t.sock, 0),
+                      (ahead || i == 3u) ? IOT_ERR_TIMEOUT : IOT_OK);
+        assert_int_equal(iot_transport_pending(&g_t), ahead && i < 3u);
+        assert_status(iot_transport_wait_readable(&g_t, 0), (i < 3u) ? IOT_OK : IOT_ERR_TIMEOUT);
+    }
+    expect_reversed("and on\n");
+    iot_transport_close(&g_t);
+    assert_false(iot_transport_pending(&g_t));
+}
+
 /* The reply record arrives in two parts with a pause between them: recv
  * times out with half a record inside Mbed TLS, and the next recv completes
  * the same record. */
@@ -1326,6 +1380,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_recv_timeout_keeps_session, test_setup,
                                         test_teardown),
         cmocka_unit_test_setup_teardown(test_recv_timeout_mid_record, test_setup, test_teardown),
+        cmocka_unit_test_setup_teardown(test_read_ahead, test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(test_peer_hangs_up_in_handshake, test_setup,
                                         test_teardown),
         cmocka_unit_test_setup_teardown(test_peer_close, test_setup, test_teardown),
