@@ -33,6 +33,7 @@ _Static_assert(IOT_CONFIG_PKCS11_MAX_PIN_LEN >= 4 && IOT_CONFIG_PKCS11_MAX_PIN_L
 static p11_session_t g_sessions[IOT_CONFIG_PKCS11_MAX_SESSIONS];
 static bool g_initialized;
 static bool g_token_present;
+static bool g_started_store; /* C_Finalize stops the store only if C_Initialize started it */
 static bool g_logged_in;
 static CK_SESSION_HANDLE g_next_handle = 1u;
 static uint8_t g_pin[IOT_CONFIG_PKCS11_MAX_PIN_LEN];
@@ -213,8 +214,12 @@ CK_RV C_Initialize(CK_VOID_PTR pInitArgs)
     g_logged_in = false;
     g_pin_len = 0;
     g_token_present = false;
+    g_started_store = false;
     st = iot_pkcs11_platform_init(&pin, &pin_len);
     if (st == IOT_OK) {
+        iot_keystore_stats_t stats = IOT_KEYSTORE_STATS_INIT;
+        /* Firmware that links the module may have started the store itself. */
+        g_started_store = iot_keystore_get_stats(&stats) == IOT_ERR_BAD_STATE;
         st = iot_keystore_init();
         if (st != IOT_OK) {
             IOT_LOGE(LOG_MOD, "key store cannot start: %s; the token is absent",
@@ -253,7 +258,7 @@ CK_RV C_Finalize(CK_VOID_PTR pReserved)
             session_close(&g_sessions[i]);
         }
     }
-    if (g_token_present) {
+    if (g_token_present && g_started_store) {
         iot_keystore_deinit();
     }
     mbedtls_platform_zeroize(g_pin, sizeof(g_pin));
