@@ -152,6 +152,24 @@ cmp -s "$out/cert.der" "$out/back.der" || fail "the certificate read back differ
 p11 --list-objects --type cert || fail "--list-objects --type cert"
 has "device-42" "the certificate's subject is reported"
 
+step "import a key made by openssl; the module signs with it"
+openssl ecparam -name prime256v1 -genkey -noout -out "$out/imp.pem" 2>/dev/null
+openssl pkcs8 -topk8 -nocrypt -in "$out/imp.pem" -outform DER -out "$out/imp.p8.der"
+openssl pkey -in "$out/imp.pem" -pubout -out "$out/imp.pub.pem"
+p11 --login --pin $pin --write-object "$out/imp.p8.der" --type privkey --id c3 --label imported ||
+  fail "--write-object privkey"
+has "Private Key Object; EC" "the imported private key is reported"
+p11 --login --pin $pin --sign --mechanism ECDSA-SHA256 --id c3 -i "$out/data" -o "$out/imp.sig" \
+  --signature-format openssl || fail "--sign with the imported key"
+openssl dgst -sha256 -verify "$out/imp.pub.pem" -signature "$out/imp.sig" "$out/data" >"$out/last" 2>&1 || true
+has "Verified OK" "openssl verifies the imported key's signature against its own public key"
+
+step "write a data object, read it back"
+printf 'interval=60\n' >"$out/cfg"
+p11 --login --pin $pin --write-object "$out/cfg" --type data --label config || fail "--write-object data"
+p11 --read-object --type data --label config -o "$out/cfg.back" || fail "--read-object data"
+cmp -s "$out/cfg" "$out/cfg.back" || fail "the data object read back differs"
+
 step "the private key's value is refused"
 rm -f "$out/priv.bin"
 p11 --login --pin $pin --read-object --type privkey --id a1b2 -o "$out/priv.bin" || true
@@ -162,6 +180,8 @@ step "delete the objects"
 p11 --login --pin $pin --delete-object --type cert --id a1b2 || fail "--delete-object cert"
 p11 --login --pin $pin --delete-object --type privkey --id a1b2 || fail "--delete-object privkey"
 p11 --login --pin $pin --delete-object --type pubkey --label device || fail "--delete-object pubkey"
+p11 --login --pin $pin --delete-object --type privkey --id c3 || fail "--delete-object imported privkey"
+p11 --login --pin $pin --delete-object --type data --label config || fail "--delete-object data"
 p11 --login --pin $pin --list-objects || fail "--list-objects at the end"
 hasnt "Object;" "objects left after deleting"
 # Only the key store's id counter remains.

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <dirent.h>
+#include <pthread.h>
 #include <dlfcn.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -1261,6 +1262,158 @@ static void test_calls_after_finalize(void **state)
     assert_int_equal(f->C_CloseSession(h), CKR_SESSION_HANDLE_INVALID);
 }
 
+static void test_full_store(void **state)
+{
+    CK_SESSION_HANDLE h = open_rw(true);
+    CK_OBJECT_CLASS data_class = CKO_DATA;
+    CK_OBJECT_HANDLE objs[64];
+    CK_OBJECT_HANDLE pub = 0;
+    CK_OBJECT_HANDLE priv = 0;
+    char label[16];
+    CK_ATTRIBUTE t[] = {
+        { CKA_CLASS, &data_class, sizeof(data_class) },
+        { CKA_LABEL, label, 0 },
+        { CKA_VALUE, S("v"), 1 },
+    };
+    CK_ULONG n = 0;
+    CK_RV rv = CKR_OK;
+
+    (void)state;
+    while (rv == CKR_OK && n < 64) {
+        t[1].ulValueLen = (CK_ULONG)snprintf(label, sizeof(label), "d%lu", (unsigned long)n);
+        rv = f->C_CreateObject(h, t, 3, &objs[n]);
+        n += (rv == CKR_OK) ? 1u : 0u;
+    }
+    assert_int_equal(rv, CKR_DEVICE_MEMORY);
+    assert_int_equal(n, IOT_CONFIG_KEYS_MAX_OBJECTS);
+    assert_int_equal(gen_pair(h, k_p256_params, sizeof(k_p256_params), "k", "\x01", &pub, &priv),
+                     CKR_DEVICE_MEMORY);
+    /* one free entry: the private half fits, the public one does not, and
+     * the private half is taken back (no half pairs) */
+    assert_int_equal(f->C_DestroyObject(h, objs[0]), CKR_OK);
+    assert_int_equal(gen_pair(h, k_p256_params, sizeof(k_p256_params), "k", "\x01", &pub, &priv),
+                     CKR_DEVICE_MEMORY);
+    assert_int_equal(count_objects(h, NULL, 0), IOT_CONFIG_KEYS_MAX_OBJECTS - 1);
+    assert_int_equal(f->C_DestroyObject(h, objs[1]), CKR_OK);
+    assert_int_equal(gen_pair(h, k_p256_params, sizeof(k_p256_params), "k", "\x01", &pub, &priv),
+                     CKR_OK);
+    assert_int_equal(count_objects(h, NULL, 0), IOT_CONFIG_KEYS_MAX_OBJECTS);
+}
+
+/* Flip one byte in the middle of the stored object of table entry `slot`. */
+static void corrupt_slot(unsigned slot)
+{
+    char path[700];
+    FILE *fp;
+    long size;
+    int c;
+
+    (void)snprintf(path, sizeof(path), "%s/%016x.obj", g_store, 0x4B000001u + slot);
+    fp = fopen(path, "r+b");
+    assert_non_null(fp);
+    assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+    size = ftell(fp);
+    assert_true(size > 40);
+    assert_int_equal(fseek(fp, size / 2, SEEK_SET), 0);
+    c = fgetc(fp);
+    assert_int_equal(fseek(fp, size / 2, SEEK_SET), 0);
+    assert_int_equal(fputc(c ^ 0x5A, fp), c ^ 0x5A);
+    assert_int_equal(fclose(fp), 0);
+}
+
+static void test_corrupted_store_file(void **state)
+{
+    CK_SESSION_HANDLE h = open_rw(true);
+    CK_OBJECT_HANDLE pub = 0;
+    CK_OBJECT_HANDLE priv = 0;
+    CK_MECHANISM sha_mech = { CKM_ECDSA_SHA256, NULL, 0 };
+    uint8_t point[70];
+    CK_ATTRIBUTE a = { CKA_EC_POINT, point, sizeof(point) };
+    uint8_t sig[64];
+    CK_ULONG sig_len = sizeof(sig);
+
+    (void)state;
+    /* the private key is the first object: table entry 0 */
+    assert_int_equal(gen_pair(h, k_p256_params, sizeof(k_p256_params), "c", "\x01", &pub, &priv),
+                     CKR_OK);
+    assert_int_equal(f->C_Finalize(NULL), CKR_OK);
+    assert_int_equal(f->C_Initialize(NULL), CKR_OK);
+    h = open_rw(true);
+    /* damaged while the module runs: the key cannot be loaded for use */
+    corrupt_slot(0);
+    assert_int_equal(f->C_SignInit(h, &sha_mech, priv), CKR_OK);
+    assert_int_equal(f->C_Sign(h, (CK_BYTE_PTR) "m", 1, sig, &sig_len), CKR_DEVICE_ERROR);
+    assert_int_equal(f->C_Sign(h, (CK_BYTE_PTR) "m", 1, sig, &sig_len),
+                     CKR_OPERATION_NOT_INITIALIZED);
+    /* found damaged at start: the object is left out, the rest works */
+    assert_int_equal(f->C_Finalize(NULL), CKR_OK);
+    assert_int_equal(f->C_Initialize(NULL), CKR_OK);
+    h = open_rw(true);
+    assert_int_equal(count_objects(h, NULL, 0), 1);
+    assert_int_equal(f->C_SignInit(h, &sha_mech, priv), CKR_KEY_HANDLE_INVALID);
+    assert_int_equal(f->C_GetAttributeValue(h, pub, &a, 1), CKR_OK);
+    assert_int_equal(a.ulValueLen, 67);
+}
+
+typedef struct {
+    CK_OBJECT_HANDLE priv;
+    CK_OBJECT_HANDLE pub;
+    int index;
+    int ok;
+} worker_t;
+
+static void *sign_worker(void *arg)
+{
+    worker_t *w = arg;
+    CK_MECHANISM sha_mech = { CKM_ECDSA_SHA256, NULL, 0 };
+    CK_SESSION_HANDLE h = 0;
+    uint8_t msg[16];
+    uint8_t sig[64];
+    int i;
+
+    if (f->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &h) != CKR_OK) {
+        return NULL;
+    }
+    for (i = 0; i < 25; i++) {
+        CK_ULONG sig_len = sizeof(sig);
+        memset(msg, w->index * 32 + i, sizeof(msg));
+        if (f->C_SignInit(h, &sha_mech, w->priv) != CKR_OK ||
+            f->C_Sign(h, msg, sizeof(msg), sig, &sig_len) != CKR_OK ||
+            f->C_VerifyInit(h, &sha_mech, w->pub) != CKR_OK ||
+            f->C_Verify(h, msg, sizeof(msg), sig, sig_len) != CKR_OK) {
+            return NULL;
+        }
+        w->ok++;
+    }
+    return NULL;
+}
+
+static void test_concurrent_sessions(void **state)
+{
+    CK_SESSION_HANDLE h = open_rw(true);
+    pthread_t threads[IOT_CONFIG_PKCS11_MAX_SESSIONS - 1];
+    worker_t workers[IOT_CONFIG_PKCS11_MAX_SESSIONS - 1];
+    CK_OBJECT_HANDLE pub = 0;
+    CK_OBJECT_HANDLE priv = 0;
+    int i;
+
+    (void)state;
+    assert_int_equal(gen_pair(h, k_p256_params, sizeof(k_p256_params), "shared", "\x01", &pub,
+                              &priv),
+                     CKR_OK);
+    for (i = 0; i < IOT_CONFIG_PKCS11_MAX_SESSIONS - 1; i++) {
+        workers[i].priv = priv;
+        workers[i].pub = pub;
+        workers[i].index = i;
+        workers[i].ok = 0;
+        assert_int_equal(pthread_create(&threads[i], NULL, sign_worker, &workers[i]), 0);
+    }
+    for (i = 0; i < IOT_CONFIG_PKCS11_MAX_SESSIONS - 1; i++) {
+        assert_int_equal(pthread_join(threads[i], NULL), 0);
+        assert_int_equal(workers[i].ok, 25);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1282,6 +1435,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_random, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unsupported_functions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_calls_after_finalize, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_full_store, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_corrupted_store_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_sessions, setup, teardown),
     };
     return cmocka_run_group_tests(tests, load_module, unload_module);
 }
