@@ -64,8 +64,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: pkcs11_sign <module.so> <store dir> [n] [runs]\n");
         return 2;
     }
-    n = argc > 3 ? atoi(argv[3]) : 2000;
-    runs = argc > 4 ? atoi(argv[4]) : 5;
+    n = argc > 3 ? atoi(argv[3]) : 500;
+    runs = argc > 4 ? atoi(argv[4]) : 15;
     if (n < 1 || runs < 1 || runs > 64) {
         return 2;
     }

@@ -8,8 +8,8 @@
 # a temporary directory, and uses a fresh temporary key store.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-n=${1:-2000}
-runs=${2:-5}
+n=${1:-500}
+runs=${2:-15}
 cmake --preset posix-release >/dev/null
 cmake --build --preset posix-release -j 2 --target corstone_iot_pkcs11 >/dev/null
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/iot-p11-bench-XXXXXX")
