@@ -145,6 +145,8 @@ CK_RV p11_from_status(iot_status_t st)
         return CKR_OK;
     case IOT_ERR_NOT_FOUND:
         return CKR_OBJECT_HANDLE_INVALID;
+    case IOT_ERR_INVALID_ARG:
+        return CKR_ARGUMENTS_BAD;
     case IOT_ERR_ALREADY_EXISTS:
         return CKR_TEMPLATE_INCONSISTENT; /* labels are unique within a class */
     case IOT_ERR_BAD_LABEL:
