@@ -92,10 +92,13 @@ typedef struct {
  * before C_Login. */
 CK_RV p11_obj_get(CK_OBJECT_HANDLE h, p11_obj_t *o);
 
-/* Length in bytes of an ECDSA signature (r || s) of an EC key type; 0 if not EC. */
-size_t p11_ec_sig_len(iot_key_type_t type);
+/* Length in bytes of a signature by a key type (ECDSA r || s, or RSA); 0 for others. */
+size_t p11_sig_len(iot_key_type_t type);
 
-/* Hash a whole message with SHA-256 under the store's PSA lock. */
-CK_RV p11_sha256(const uint8_t *data, size_t len, uint8_t out[32]);
+/* The PSA hash of a digest mechanism (CKM_SHA256/384/512), or 0. */
+psa_algorithm_t p11_digest_alg(CK_MECHANISM_TYPE mech);
+
+/* Hash a whole message under the store's PSA lock; `out` holds PSA_HASH_LENGTH(alg). */
+CK_RV p11_hash(psa_algorithm_t alg, const uint8_t *data, size_t len, uint8_t *out);
 
 #endif /* IOT_PKCS11_INTERNAL_H */

@@ -394,17 +394,23 @@ CK_RV C_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
 }
 
 /* Mechanisms, in the order C_GetMechanismList reports them. */
+#define EC_FLAGS (CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS)
 static const struct {
     CK_MECHANISM_TYPE type;
     CK_MECHANISM_INFO info;
 } k_mechs[] = {
-    { CKM_EC_KEY_PAIR_GEN,
-      { 256, 384, CKF_GENERATE_KEY_PAIR | CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS } },
-    { CKM_ECDSA,
-      { 256, 384, CKF_SIGN | CKF_VERIFY | CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS } },
-    { CKM_ECDSA_SHA256,
-      { 256, 384, CKF_SIGN | CKF_VERIFY | CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS } },
+    { CKM_EC_KEY_PAIR_GEN, { 256, 384, CKF_GENERATE_KEY_PAIR | EC_FLAGS } },
+    { CKM_ECDSA, { 256, 384, CKF_SIGN | CKF_VERIFY | EC_FLAGS } },
+    { CKM_ECDSA_SHA256, { 256, 384, CKF_SIGN | CKF_VERIFY | EC_FLAGS } },
+    { CKM_ECDSA_SHA384, { 256, 384, CKF_SIGN | CKF_VERIFY | EC_FLAGS } },
+    { CKM_ECDSA_SHA512, { 256, 384, CKF_SIGN | CKF_VERIFY | EC_FLAGS } },
+    { CKM_RSA_PKCS_KEY_PAIR_GEN, { 2048, 3072, CKF_GENERATE_KEY_PAIR } },
+    { CKM_SHA256_RSA_PKCS, { 2048, 4096, CKF_SIGN | CKF_VERIFY } },
+    { CKM_SHA384_RSA_PKCS, { 2048, 4096, CKF_SIGN | CKF_VERIFY } },
+    { CKM_SHA512_RSA_PKCS, { 2048, 4096, CKF_SIGN | CKF_VERIFY } },
     { CKM_SHA256, { 0, 0, CKF_DIGEST } },
+    { CKM_SHA384, { 0, 0, CKF_DIGEST } },
+    { CKM_SHA512, { 0, 0, CKF_DIGEST } },
 };
 #define MECH_COUNT (sizeof(k_mechs) / sizeof(k_mechs[0]))
 
@@ -651,20 +657,35 @@ CK_RV C_Logout(CK_SESSION_HANDLE hSession)
 
 /* ---- Digest ------------------------------------------------------------------------------ */
 
-CK_RV p11_sha256(const uint8_t *data, size_t len, uint8_t out[32])
+psa_algorithm_t p11_digest_alg(CK_MECHANISM_TYPE mech)
+{
+    switch (mech) {
+    case CKM_SHA256:
+        return PSA_ALG_SHA_256;
+    case CKM_SHA384:
+        return PSA_ALG_SHA_384;
+    case CKM_SHA512:
+        return PSA_ALG_SHA_512;
+    default:
+        return 0;
+    }
+}
+
+CK_RV p11_hash(psa_algorithm_t alg, const uint8_t *data, size_t len, uint8_t *out)
 {
     size_t got = 0;
     psa_status_t ps;
 
     iot_keys_internal_lock();
-    ps = psa_hash_compute(PSA_ALG_SHA_256, data, len, out, 32u, &got);
+    ps = psa_hash_compute(alg, data, len, out, PSA_HASH_LENGTH(alg), &got);
     iot_keys_internal_unlock();
-    return (ps == PSA_SUCCESS && got == 32u) ? CKR_OK : CKR_FUNCTION_FAILED;
+    return (ps == PSA_SUCCESS && got == PSA_HASH_LENGTH(alg)) ? CKR_OK : CKR_FUNCTION_FAILED;
 }
 
 CK_RV C_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism)
 {
     p11_session_t *s;
+    psa_algorithm_t alg;
     psa_status_t ps;
     CK_RV rv;
 
@@ -678,7 +699,8 @@ CK_RV C_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism)
     if (s->digest.state != OP_NONE) {
         return p11_leave(CKR_OPERATION_ACTIVE);
     }
-    if (pMechanism->mechanism != CKM_SHA256) {
+    alg = p11_digest_alg(pMechanism->mechanism);
+    if (alg == 0u) {
         return p11_leave(CKR_MECHANISM_INVALID);
     }
     if (pMechanism->pParameter != NULL || pMechanism->ulParameterLen != 0u) {
@@ -686,7 +708,7 @@ CK_RV C_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism)
     }
     s->digest.hash = psa_hash_operation_init();
     iot_keys_internal_lock();
-    ps = psa_hash_setup(&s->digest.hash, PSA_ALG_SHA_256);
+    ps = psa_hash_setup(&s->digest.hash, alg);
     iot_keys_internal_unlock();
     if (ps != PSA_SUCCESS) {
         p11_op_end(&s->digest);
@@ -694,7 +716,7 @@ CK_RV C_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism)
     }
     s->digest.hash_live = true;
     s->digest.state = OP_ACTIVE;
-    s->digest.mech = CKM_SHA256;
+    s->digest.mech = pMechanism->mechanism;
     return p11_leave(CKR_OK);
 }
 
@@ -729,20 +751,26 @@ static CK_RV length_check(CK_BYTE_PTR out, CK_ULONG_PTR out_len, CK_ULONG need, 
     return CKR_OK;
 }
 
+static size_t digest_len(const p11_session_t *s)
+{
+    return PSA_HASH_LENGTH(p11_digest_alg(s->digest.mech));
+}
+
 static CK_RV digest_finish(p11_session_t *s, CK_BYTE_PTR pDigest, CK_ULONG_PTR pulDigestLen)
 {
+    size_t need = digest_len(s);
     size_t got = 0;
     psa_status_t ps;
 
     iot_keys_internal_lock();
-    ps = psa_hash_finish(&s->digest.hash, pDigest, 32u, &got);
+    ps = psa_hash_finish(&s->digest.hash, pDigest, need, &got);
     iot_keys_internal_unlock();
     s->digest.hash_live = false;
     p11_op_end(&s->digest);
-    if (ps != PSA_SUCCESS || got != 32u) {
+    if (ps != PSA_SUCCESS || got != need) {
         return CKR_FUNCTION_FAILED;
     }
-    *pulDigestLen = 32u;
+    *pulDigestLen = need;
     return CKR_OK;
 }
 
@@ -767,7 +795,7 @@ CK_RV C_Digest(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen
         p11_op_end(&s->digest);
         return p11_leave(CKR_ARGUMENTS_BAD);
     }
-    rv = length_check(pDigest, pulDigestLen, 32u, &done);
+    rv = length_check(pDigest, pulDigestLen, digest_len(s), &done);
     if (done) {
         return p11_leave(rv);
     }
@@ -813,7 +841,7 @@ CK_RV C_DigestFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pDigest, CK_ULONG_PT
         p11_op_end(&s->digest);
         return p11_leave(CKR_ARGUMENTS_BAD);
     }
-    rv = length_check(pDigest, pulDigestLen, 32u, &done);
+    rv = length_check(pDigest, pulDigestLen, digest_len(s), &done);
     if (done) {
         return p11_leave(rv);
     }

@@ -32,9 +32,15 @@ static uint8_t g_cert[IOT_CONFIG_KEYS_MAX_OBJECT_SIZE];
 static const uint8_t k_params_p256[] = { 0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07 };
 static const uint8_t k_params_p384[] = { 0x06, 0x05, 0x2B, 0x81, 0x04, 0x00, 0x22 };
 
-static const CK_MECHANISM_TYPE k_ec_mechs[] = { CKM_ECDSA, CKM_ECDSA_SHA256 };
+static const CK_MECHANISM_TYPE k_ec_mechs[] = { CKM_ECDSA, CKM_ECDSA_SHA256, CKM_ECDSA_SHA384,
+                                                CKM_ECDSA_SHA512 };
+static const CK_MECHANISM_TYPE k_rsa_mechs[] = { CKM_SHA256_RSA_PKCS, CKM_SHA384_RSA_PKCS,
+                                                 CKM_SHA512_RSA_PKCS };
 
-size_t p11_ec_sig_len(iot_key_type_t type)
+/* The only RSA public exponent the store generates: 65537. */
+static const uint8_t k_f4[] = { 0x01, 0x00, 0x01 };
+
+size_t p11_sig_len(iot_key_type_t type)
 {
     switch (type) {
     case IOT_KEY_TYPE_EC_P256:
@@ -42,7 +48,7 @@ size_t p11_ec_sig_len(iot_key_type_t type)
     case IOT_KEY_TYPE_EC_P384:
         return 96u;
     default:
-        return 0u;
+        return iot_key_type_is_rsa(type) ? iot_key_type_bits(type) / 8u : 0u;
     }
 }
 
@@ -241,7 +247,11 @@ static CK_RV key_common_attr(const p11_obj_t *o, CK_ATTRIBUTE_TYPE t, size_t *le
     case CKA_KEY_GEN_MECHANISM:
         return put_ulong(CK_UNAVAILABLE_INFORMATION, len);
     case CKA_ALLOWED_MECHANISMS:
-        return ec ? put(k_ec_mechs, sizeof(k_ec_mechs), len) : put(NULL, 0u, len);
+        if (o->cls == CKO_SECRET_KEY) {
+            return put(NULL, 0u, len);
+        }
+        return ec ? put(k_ec_mechs, sizeof(k_ec_mechs), len)
+                  : put(k_rsa_mechs, sizeof(k_rsa_mechs), len);
     default:
         break;
     }
@@ -575,6 +585,9 @@ typedef struct {
     CK_KEY_TYPE key_type;
     bool has_cert_type;
     CK_CERTIFICATE_TYPE cert_type;
+    bool has_modulus_bits;
+    CK_ULONG modulus_bits;
+    bytes_t public_exponent;
     char label[IOT_KEY_LABEL_MAX + 1];
     bytes_t id;
     bytes_t value;
@@ -668,6 +681,11 @@ static CK_RV tmpl_one(const CK_ATTRIBUTE *a, tmpl_t *t)
     case CKA_CERTIFICATE_TYPE:
         t->has_cert_type = true;
         return get_ulong(a, &t->cert_type);
+    case CKA_MODULUS_BITS:
+        t->has_modulus_bits = true;
+        return get_ulong(a, &t->modulus_bits);
+    case CKA_PUBLIC_EXPONENT:
+        return get_bytes(a, &t->public_exponent);
     case CKA_LABEL:
         return get_label(a, t->label);
     case CKA_ID:
@@ -991,35 +1009,72 @@ CK_RV C_CreateObject(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, CK_
 }
 
 /* Check one half of a key pair template. */
-static CK_RV pair_template(const tmpl_t *t, CK_OBJECT_CLASS cls)
+static CK_RV pair_template(const tmpl_t *t, CK_OBJECT_CLASS cls, CK_KEY_TYPE kt)
 {
-    if ((t->has_class && t->cls != cls) || (t->has_key_type && t->key_type != CKK_EC)) {
+    if ((t->has_class && t->cls != cls) || (t->has_key_type && t->key_type != kt)) {
         return CKR_TEMPLATE_INCONSISTENT;
     }
     if (t->value.set || t->ec_point.set || t->app.set) {
         return CKR_TEMPLATE_INCONSISTENT; /* values come from the generator */
     }
+    if (kt == CKK_EC && (t->has_modulus_bits || t->public_exponent.set)) {
+        return CKR_TEMPLATE_INCONSISTENT;
+    }
+    if (kt == CKK_RSA && t->ec_params.set) {
+        return CKR_TEMPLATE_INCONSISTENT;
+    }
     return CKR_OK;
 }
 
-static CK_RV generate_pair(const tmpl_t *pub, const tmpl_t *priv, CK_OBJECT_HANDLE_PTR phPub,
-                           CK_OBJECT_HANDLE_PTR phPriv)
+/* The RSA key type a public key template asks for: CKA_MODULUS_BITS 2048 or
+ * 3072, and CKA_PUBLIC_EXPONENT, if given, 65537. */
+static CK_RV tmpl_rsa(const tmpl_t *pub, iot_key_type_t *type)
 {
+    const bytes_t *e = &pub->public_exponent;
+    size_t skip = 0;
+
+    if (!pub->has_modulus_bits) {
+        return CKR_TEMPLATE_INCOMPLETE;
+    }
+    if (pub->modulus_bits == 2048u) {
+        *type = IOT_KEY_TYPE_RSA_2048;
+    } else if (pub->modulus_bits == 3072u) {
+        *type = IOT_KEY_TYPE_RSA_3072;
+    } else {
+        return CKR_KEY_SIZE_RANGE;
+    }
+    if (e->set) {
+        while (skip < e->len && e->p[skip] == 0u) {
+            skip++; /* leading zero bytes do not change the number */
+        }
+        if (e->len - skip != sizeof(k_f4) || memcmp(e->p + skip, k_f4, sizeof(k_f4)) != 0) {
+            return CKR_ATTRIBUTE_VALUE_INVALID;
+        }
+    }
+    return CKR_OK;
+}
+
+static CK_RV generate_pair(CK_MECHANISM_TYPE mech, const tmpl_t *pub, const tmpl_t *priv,
+                           CK_OBJECT_HANDLE_PTR phPub, CK_OBJECT_HANDLE_PTR phPriv)
+{
+    CK_KEY_TYPE kt = (mech == CKM_RSA_PKCS_KEY_PAIR_GEN) ? CKK_RSA : CKK_EC;
     iot_key_options_t opts = IOT_KEY_OPTIONS_INIT;
     iot_key_type_t type = IOT_KEY_TYPE_NONE;
     iot_key_id_t priv_id = IOT_KEY_ID_NONE;
     iot_key_id_t pub_id = IOT_KEY_ID_NONE;
-    uint8_t spki[160];
+    static uint8_t spki[600]; /* an RSA-3072 SubjectPublicKeyInfo is 422 bytes */
     size_t spki_len = 0;
     uint32_t usage = 0;
     uint32_t unused = 0;
     CK_RV rv;
 
-    rv = pair_template(pub, CKO_PUBLIC_KEY);
+    rv = pair_template(pub, CKO_PUBLIC_KEY, kt);
     if (rv == CKR_OK) {
-        rv = pair_template(priv, CKO_PRIVATE_KEY);
+        rv = pair_template(priv, CKO_PRIVATE_KEY, kt);
     }
-    if (rv == CKR_OK) {
+    if (rv == CKR_OK && kt == CKK_RSA) {
+        rv = tmpl_rsa(pub, &type);
+    } else if (rv == CKR_OK) {
         rv = tmpl_curve(pub->ec_params.set ? &pub->ec_params : &priv->ec_params, &type);
     }
     if (rv == CKR_OK) {
@@ -1076,7 +1131,8 @@ CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
     if (rv != CKR_OK) {
         return rv;
     }
-    if (pMechanism->mechanism != CKM_EC_KEY_PAIR_GEN) {
+    if (pMechanism->mechanism != CKM_EC_KEY_PAIR_GEN &&
+        pMechanism->mechanism != CKM_RSA_PKCS_KEY_PAIR_GEN) {
         return p11_leave(CKR_MECHANISM_INVALID);
     }
     if (pMechanism->pParameter != NULL || pMechanism->ulParameterLen != 0u) {
@@ -1093,7 +1149,7 @@ CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
         rv = tmpl_parse(pPrivateKeyTemplate, ulPrivateKeyAttributeCount, &priv);
     }
     if (rv == CKR_OK) {
-        rv = generate_pair(&pub, &priv, phPublicKey, phPrivateKey);
+        rv = generate_pair(pMechanism->mechanism, &pub, &priv, phPublicKey, phPrivateKey);
     }
     mbedtls_platform_zeroize(g_attr, sizeof(g_attr));
     return p11_leave(rv);

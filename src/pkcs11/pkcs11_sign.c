@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * PKCS#11 signing and verification: CKM_ECDSA (the caller hashed) and
- * CKM_ECDSA_SHA256 (single- or multi-part), by key id in the key store.
- * Signatures are r || s, each as long as the curve order, which is both
- * what PKCS#11 specifies for ECDSA and what PSA Crypto produces.
+ * PKCS#11 signing and verification by key id in the key store: CKM_ECDSA
+ * (the caller hashed), CKM_ECDSA_SHA256/384/512 and CKM_SHA256/384/512_RSA_PKCS
+ * (single- or multi-part). ECDSA signatures are r || s, each as long as the
+ * curve order, which is both what PKCS#11 specifies and what PSA Crypto
+ * produces; RSA signatures are as long as the modulus.
  */
 #include <string.h>
 
@@ -11,9 +12,40 @@
 #include "iot_pkcs11_internal.h"
 #include "keys/iot_keys_internal.h"
 
+/* The signature mechanisms: the hash the module computes (0: the caller
+ * did), the store's algorithm, and whether the key is RSA. */
+static const struct {
+    CK_MECHANISM_TYPE mech;
+    psa_algorithm_t hash;
+    iot_sign_alg_t alg;
+    bool rsa;
+} k_sign_mechs[] = {
+    { CKM_ECDSA, 0u, IOT_SIGN_DEFAULT, false },
+    { CKM_ECDSA_SHA256, PSA_ALG_SHA_256, IOT_SIGN_ECDSA_SHA256, false },
+    { CKM_ECDSA_SHA384, PSA_ALG_SHA_384, IOT_SIGN_ECDSA_SHA384, false },
+    { CKM_ECDSA_SHA512, PSA_ALG_SHA_512, IOT_SIGN_ECDSA_SHA512, false },
+    { CKM_SHA256_RSA_PKCS, PSA_ALG_SHA_256, IOT_SIGN_RSA_PKCS1_SHA256, true },
+    { CKM_SHA384_RSA_PKCS, PSA_ALG_SHA_384, IOT_SIGN_RSA_PKCS1_SHA384, true },
+    { CKM_SHA512_RSA_PKCS, PSA_ALG_SHA_512, IOT_SIGN_RSA_PKCS1_SHA512, true },
+};
+#define SIGN_MECH_COUNT (sizeof(k_sign_mechs) / sizeof(k_sign_mechs[0]))
+
+static int sign_mech(CK_MECHANISM_TYPE mech)
+{
+    size_t i;
+
+    for (i = 0; i < SIGN_MECH_COUNT; i++) {
+        if (k_sign_mechs[i].mech == mech) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
 /* Start a sign or verify operation on `op` with key `h`. */
 static CK_RV op_init(p11_op_t *op, const CK_MECHANISM *m, CK_OBJECT_HANDLE h, bool sign)
 {
+    int mi = sign_mech(m->mechanism);
     p11_obj_t o;
     psa_status_t ps;
     CK_RV rv;
@@ -21,7 +53,7 @@ static CK_RV op_init(p11_op_t *op, const CK_MECHANISM *m, CK_OBJECT_HANDLE h, bo
     if (op->state != OP_NONE) {
         return CKR_OPERATION_ACTIVE;
     }
-    if (m->mechanism != CKM_ECDSA && m->mechanism != CKM_ECDSA_SHA256) {
+    if (mi < 0) {
         return CKR_MECHANISM_INVALID;
     }
     if (m->pParameter != NULL || m->ulParameterLen != 0u) {
@@ -38,17 +70,18 @@ static CK_RV op_init(p11_op_t *op, const CK_MECHANISM *m, CK_OBJECT_HANDLE h, bo
         return (o.cls == CKO_CERTIFICATE || o.cls == CKO_DATA) ? CKR_KEY_HANDLE_INVALID
                                                                : CKR_KEY_TYPE_INCONSISTENT;
     }
-    if (!iot_key_type_is_ec(o.info.key_type)) {
+    if (k_sign_mechs[mi].rsa ? !iot_key_type_is_rsa(o.info.key_type)
+                             : !iot_key_type_is_ec(o.info.key_type)) {
         return CKR_KEY_TYPE_INCONSISTENT;
     }
     if ((o.info.usage & (sign ? IOT_KEY_USAGE_SIGN : IOT_KEY_USAGE_VERIFY)) == 0u) {
         return CKR_KEY_FUNCTION_NOT_PERMITTED;
     }
     memset(op, 0, sizeof(*op));
-    if (m->mechanism == CKM_ECDSA_SHA256) {
+    if (k_sign_mechs[mi].hash != 0u) {
         op->hash = psa_hash_operation_init();
         iot_keys_internal_lock();
-        ps = psa_hash_setup(&op->hash, PSA_ALG_SHA_256);
+        ps = psa_hash_setup(&op->hash, k_sign_mechs[mi].hash);
         iot_keys_internal_unlock();
         if (ps != PSA_SUCCESS) {
             return CKR_FUNCTION_FAILED;
@@ -67,10 +100,16 @@ static CK_RV op_init(p11_op_t *op, const CK_MECHANISM *m, CK_OBJECT_HANDLE h, bo
 static CK_RV op_hash(p11_op_t *op, const uint8_t *data, size_t len, bool final, uint8_t *hash,
                      size_t *hash_len, iot_sign_alg_t *alg)
 {
+    int mi = sign_mech(op->mech);
+    psa_algorithm_t h;
     size_t got = 0;
     psa_status_t ps;
 
-    if (op->mech == CKM_ECDSA) {
+    if (mi < 0) {
+        return CKR_GENERAL_ERROR;
+    }
+    h = k_sign_mechs[mi].hash;
+    if (h == 0u) {
         switch (len) {
         case 32u:
             *alg = IOT_SIGN_ECDSA_SHA256;
@@ -88,23 +127,23 @@ static CK_RV op_hash(p11_op_t *op, const uint8_t *data, size_t len, bool final, 
         *hash_len = len;
         return CKR_OK;
     }
-    *alg = IOT_SIGN_ECDSA_SHA256;
-    *hash_len = 32u;
+    *alg = k_sign_mechs[mi].alg;
+    *hash_len = PSA_HASH_LENGTH(h);
     if (!final) {
-        return p11_sha256(data, len, hash);
+        return p11_hash(h, data, len, hash);
     }
     iot_keys_internal_lock();
-    ps = psa_hash_finish(&op->hash, hash, 32u, &got);
+    ps = psa_hash_finish(&op->hash, hash, *hash_len, &got);
     iot_keys_internal_unlock();
     op->hash_live = false;
-    return (ps == PSA_SUCCESS && got == 32u) ? CKR_OK : CKR_FUNCTION_FAILED;
+    return (ps == PSA_SUCCESS && got == *hash_len) ? CKR_OK : CKR_FUNCTION_FAILED;
 }
 
 static CK_RV op_update(p11_op_t *op, const uint8_t *part, size_t len)
 {
     psa_status_t ps;
 
-    if (op->mech != CKM_ECDSA_SHA256) {
+    if (!op->hash_live) {
         return CKR_DATA_LEN_RANGE; /* CKM_ECDSA is single-part only */
     }
     iot_keys_internal_lock();
@@ -121,7 +160,7 @@ static size_t sig_len_of(const p11_op_t *op)
     if (iot_keystore_get_info(op->key, &info) != IOT_OK) {
         return 0u;
     }
-    return p11_ec_sig_len(info.key_type);
+    return p11_sig_len(info.key_type);
 }
 
 /* Sign: the length protocol, then the signature; ends the operation
@@ -129,7 +168,7 @@ static size_t sig_len_of(const p11_op_t *op)
 static CK_RV sign_out(p11_op_t *op, const uint8_t *data, size_t len, bool final, CK_BYTE_PTR sig,
                       CK_ULONG_PTR sig_len)
 {
-    uint8_t hash[64];
+    uint8_t hash[PSA_HASH_MAX_SIZE];
     size_t hash_len = 0;
     size_t out_len = 0;
     size_t need = sig_len_of(op);
@@ -228,7 +267,7 @@ CK_RV C_SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature,
     if (s->sign.state == OP_NONE) {
         return p11_leave(CKR_OPERATION_NOT_INITIALIZED);
     }
-    if (pulSignatureLen == NULL || s->sign.mech != CKM_ECDSA_SHA256) {
+    if (pulSignatureLen == NULL || s->sign.mech == CKM_ECDSA) {
         p11_op_end(&s->sign);
         return p11_leave(pulSignatureLen == NULL ? CKR_ARGUMENTS_BAD : CKR_OPERATION_ACTIVE);
     }
@@ -239,7 +278,7 @@ CK_RV C_SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature,
 static CK_RV verify_out(p11_op_t *op, const uint8_t *data, size_t len, bool final,
                         const uint8_t *sig, size_t sig_len)
 {
-    uint8_t hash[64];
+    uint8_t hash[PSA_HASH_MAX_SIZE];
     size_t hash_len = 0;
     size_t need = sig_len_of(op);
     iot_sign_alg_t alg = IOT_SIGN_DEFAULT;
@@ -326,7 +365,7 @@ CK_RV C_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG
     if (s->verify.state == OP_NONE) {
         return p11_leave(CKR_OPERATION_NOT_INITIALIZED);
     }
-    if (pSignature == NULL || s->verify.mech != CKM_ECDSA_SHA256) {
+    if (pSignature == NULL || s->verify.mech == CKM_ECDSA) {
         p11_op_end(&s->verify);
         return p11_leave(pSignature == NULL ? CKR_ARGUMENTS_BAD : CKR_OPERATION_ACTIVE);
     }

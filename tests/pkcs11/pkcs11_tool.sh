@@ -65,7 +65,10 @@ has "PIN initialized" "the token reports a user PIN"
 p11 --list-token-slots || fail "--list-token-slots"
 has "Slot 0" "the token's slot is listed"
 p11 --list-mechanisms || fail "--list-mechanisms"
-for m in ECDSA-KEY-PAIR-GEN "ECDSA, " ECDSA-SHA256 SHA256; do has "$m" "mechanism $m"; done
+for m in ECDSA-KEY-PAIR-GEN "ECDSA, " ECDSA-SHA256 ECDSA-SHA384 ECDSA-SHA512 RSA-PKCS-KEY-PAIR-GEN \
+  SHA256-RSA-PKCS SHA384-RSA-PKCS SHA512-RSA-PKCS "SHA256, digest" "SHA384, digest" "SHA512, digest"; do
+  has "$m" "mechanism $m"
+done
 [ "$(stat -c %a "$store")" = 700 ] || fail "the store directory is not 0700"
 
 step "key pair generation needs a login, and refuses what it cannot honour"
@@ -141,6 +144,21 @@ openssl pkeyutl -verify -pubin -inkey "$out/pub.pem" -in "$out/hash" -sigfile "$
   >"$out/last" 2>&1 || true
 has "Signature Verified Successfully" "openssl verifies the ECDSA signature of the hash"
 
+step "RSA-2048: generate, sign with SHA256-RSA-PKCS, openssl verifies"
+p11 --login --pin $pin --keypairgen --key-type rsa:2048 --label rsa-dev --id d4 --usage-sign ||
+  fail "keypairgen rsa:2048"
+has "Private Key Object; RSA" "the RSA private key is reported"
+p11 --read-object --type pubkey --id d4 -o "$out/rsa.pub.der" || fail "--read-object RSA pubkey"
+openssl pkey -pubin -inform DER -in "$out/rsa.pub.der" -out "$out/rsa.pub.pem" ||
+  fail "the RSA public key is not SubjectPublicKeyInfo"
+p11 --login --pin $pin --sign --mechanism SHA256-RSA-PKCS --id d4 -i "$out/data" -o "$out/rsa.sig" ||
+  fail "--sign SHA256-RSA-PKCS"
+[ "$(stat -c %s "$out/rsa.sig")" = 256 ] || fail "the RSA signature is not 256 bytes"
+openssl dgst -sha256 -verify "$out/rsa.pub.pem" -signature "$out/rsa.sig" "$out/data" >"$out/last" 2>&1 || true
+has "Verified OK" "openssl verifies the RSA signature"
+openssl dgst -sha256 -verify "$out/rsa.pub.pem" -signature "$out/rsa.sig" "$out/other" >"$out/last" 2>&1 || true
+has "Verification failure" "openssl rejects the RSA signature for other data"
+
 step "write a certificate, read it back"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$out/ca.key" \
   -out "$out/cert.pem" -subj "/O=Acme/CN=device-42" -days 2 2>/dev/null
@@ -182,6 +200,8 @@ p11 --login --pin $pin --delete-object --type privkey --id a1b2 || fail "--delet
 p11 --login --pin $pin --delete-object --type pubkey --label device || fail "--delete-object pubkey"
 p11 --login --pin $pin --delete-object --type privkey --id c3 || fail "--delete-object imported privkey"
 p11 --login --pin $pin --delete-object --type data --label config || fail "--delete-object data"
+p11 --login --pin $pin --delete-object --type privkey --id d4 || fail "--delete-object RSA privkey"
+p11 --login --pin $pin --delete-object --type pubkey --id d4 || fail "--delete-object RSA pubkey"
 p11 --login --pin $pin --list-objects || fail "--list-objects at the end"
 hasnt "Object;" "objects left after deleting"
 # Only the key store's id counter remains.

@@ -276,7 +276,7 @@ static void test_slot_token_mechanisms(void **state)
     CK_SLOT_ID slots[2];
     CK_SLOT_INFO si;
     CK_TOKEN_INFO ti;
-    CK_MECHANISM_TYPE mechs[8];
+    CK_MECHANISM_TYPE mechs[16];
     CK_MECHANISM_INFO mi;
     CK_ULONG n = 0;
 
@@ -312,15 +312,26 @@ static void test_slot_token_mechanisms(void **state)
     assert_int_equal(f->C_GetMechanismList(0, NULL, NULL), CKR_ARGUMENTS_BAD);
     assert_int_equal(f->C_GetMechanismList(3, NULL, &n), CKR_SLOT_ID_INVALID);
     assert_int_equal(f->C_GetMechanismList(0, NULL, &n), CKR_OK);
-    assert_int_equal(n, 4);
-    n = 3;
+    assert_int_equal(n, 12);
+    n = 11;
     assert_int_equal(f->C_GetMechanismList(0, mechs, &n), CKR_BUFFER_TOO_SMALL);
-    assert_int_equal(n, 4);
+    assert_int_equal(n, 12);
     assert_int_equal(f->C_GetMechanismList(0, mechs, &n), CKR_OK);
     assert_int_equal(mechs[0], CKM_EC_KEY_PAIR_GEN);
     assert_int_equal(mechs[1], CKM_ECDSA);
     assert_int_equal(mechs[2], CKM_ECDSA_SHA256);
-    assert_int_equal(mechs[3], CKM_SHA256);
+    assert_int_equal(mechs[3], CKM_ECDSA_SHA384);
+    assert_int_equal(mechs[4], CKM_ECDSA_SHA512);
+    assert_int_equal(mechs[5], CKM_RSA_PKCS_KEY_PAIR_GEN);
+    assert_int_equal(mechs[6], CKM_SHA256_RSA_PKCS);
+    assert_int_equal(mechs[7], CKM_SHA384_RSA_PKCS);
+    assert_int_equal(mechs[8], CKM_SHA512_RSA_PKCS);
+    assert_int_equal(mechs[9], CKM_SHA256);
+    assert_int_equal(mechs[10], CKM_SHA384);
+    assert_int_equal(mechs[11], CKM_SHA512);
+    assert_int_equal(f->C_GetMechanismInfo(0, CKM_RSA_PKCS_KEY_PAIR_GEN, &mi), CKR_OK);
+    assert_int_equal(mi.ulMinKeySize, 2048);
+    assert_int_equal(mi.ulMaxKeySize, 3072);
     assert_int_equal(f->C_GetMechanismInfo(0, CKM_ECDSA_SHA256, &mi), CKR_OK);
     assert_int_equal(mi.ulMinKeySize, 256);
     assert_int_equal(mi.ulMaxKeySize, 384);
@@ -949,7 +960,7 @@ static void test_generate_bad_inputs(void **state)
     CK_SESSION_HANDLE h = open_rw(false);
     CK_SESSION_HANDLE ro = 0;
     CK_MECHANISM m = { CKM_EC_KEY_PAIR_GEN, NULL, 0 };
-    CK_MECHANISM wrong = { CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0 };
+    CK_MECHANISM wrong = { CKM_DSA_KEY_PAIR_GEN, NULL, 0 };
     CK_OBJECT_CLASS pub_class = CKO_PUBLIC_KEY;
     CK_KEY_TYPE rsa = CKK_RSA;
     CK_OBJECT_HANDLE pub = 0;
@@ -1414,6 +1425,172 @@ static void test_concurrent_sessions(void **state)
     }
 }
 
+static void test_sha384_and_sha512(void **state)
+{
+    static const uint8_t abc_sha384_head[8] = { 0xcb, 0x00, 0x75, 0x3f, 0x45, 0xa3, 0x5e, 0x8b };
+    static const uint8_t abc_sha512_head[8] = { 0xdd, 0xaf, 0x35, 0xa1, 0x93, 0x61, 0x7a, 0xba };
+    CK_SESSION_HANDLE h = open_rw(true);
+    CK_MECHANISM sha384 = { CKM_SHA384, NULL, 0 };
+    CK_MECHANISM sha512 = { CKM_SHA512, NULL, 0 };
+    CK_MECHANISM ecdsa384 = { CKM_ECDSA_SHA384, NULL, 0 };
+    CK_MECHANISM ecdsa512 = { CKM_ECDSA_SHA512, NULL, 0 };
+    CK_MECHANISM rsa_mech = { CKM_SHA256_RSA_PKCS, NULL, 0 };
+    CK_OBJECT_HANDLE pub = 0;
+    CK_OBJECT_HANDLE priv = 0;
+    uint8_t out[64];
+    uint8_t hash[64];
+    uint8_t point[110];
+    uint8_t sig[96];
+    CK_ATTRIBUTE a = { CKA_EC_POINT, point, sizeof(point) };
+    CK_ULONG len = sizeof(out);
+    size_t got = 0;
+
+    (void)state;
+    assert_int_equal(f->C_DigestInit(h, &sha384), CKR_OK);
+    assert_int_equal(f->C_Digest(h, (CK_BYTE_PTR) "abc", 3, NULL, &len), CKR_OK);
+    assert_int_equal(len, 48);
+    assert_int_equal(f->C_Digest(h, (CK_BYTE_PTR) "abc", 3, out, &len), CKR_OK);
+    assert_memory_equal(out, abc_sha384_head, 8);
+    assert_int_equal(f->C_DigestInit(h, &sha512), CKR_OK);
+    assert_int_equal(f->C_DigestUpdate(h, (CK_BYTE_PTR) "ab", 2), CKR_OK);
+    assert_int_equal(f->C_DigestUpdate(h, (CK_BYTE_PTR) "c", 1), CKR_OK);
+    len = 63;
+    assert_int_equal(f->C_DigestFinal(h, out, &len), CKR_BUFFER_TOO_SMALL);
+    assert_int_equal(len, 64);
+    assert_int_equal(f->C_DigestFinal(h, out, &len), CKR_OK);
+    assert_memory_equal(out, abc_sha512_head, 8);
+
+    /* ECDSA with SHA-384 on P-384, multi-part; SHA-512 on the same key */
+    assert_int_equal(gen_pair(h, k_p384_params, sizeof(k_p384_params), "p384", "\x07", &pub,
+                              &priv),
+                     CKR_OK);
+    assert_int_equal(f->C_GetAttributeValue(h, pub, &a, 1), CKR_OK);
+    assert_int_equal(f->C_SignInit(h, &ecdsa384, priv), CKR_OK);
+    assert_int_equal(f->C_SignUpdate(h, (CK_BYTE_PTR) "telemetry", 9), CKR_OK);
+    len = sizeof(sig);
+    assert_int_equal(f->C_SignFinal(h, sig, &len), CKR_OK);
+    assert_int_equal(len, 96);
+    assert_int_equal(psa_hash_compute(PSA_ALG_SHA_384, (const uint8_t *)"telemetry", 9, hash,
+                                      sizeof(hash), &got),
+                     PSA_SUCCESS);
+    psa_verify(&point[2], 97, 384, hash, 48, sig, 96, true);
+    assert_int_equal(f->C_VerifyInit(h, &ecdsa512, pub), CKR_OK);
+    assert_int_equal(f->C_Verify(h, (CK_BYTE_PTR) "telemetry", 9, sig, 96), CKR_SIGNATURE_INVALID);
+    assert_int_equal(f->C_SignInit(h, &ecdsa512, priv), CKR_OK);
+    len = sizeof(sig);
+    assert_int_equal(f->C_Sign(h, (CK_BYTE_PTR) "telemetry", 9, sig, &len), CKR_OK);
+    assert_int_equal(f->C_VerifyInit(h, &ecdsa512, pub), CKR_OK);
+    assert_int_equal(f->C_Verify(h, (CK_BYTE_PTR) "telemetry", 9, sig, 96), CKR_OK);
+    /* an RSA mechanism does not take an EC key */
+    assert_int_equal(f->C_SignInit(h, &rsa_mech, priv), CKR_KEY_TYPE_INCONSISTENT);
+}
+
+static void test_rsa(void **state)
+{
+    static const CK_BYTE f4[] = { 0x01, 0x00, 0x01 };
+    static const CK_BYTE e3[] = { 0x03 };
+    static const char msg[] = "firmware manifest";
+    CK_SESSION_HANDLE h = open_rw(true);
+    CK_MECHANISM gen = { CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0 };
+    CK_MECHANISM rsa256 = { CKM_SHA256_RSA_PKCS, NULL, 0 };
+    CK_MECHANISM rsa384 = { CKM_SHA384_RSA_PKCS, NULL, 0 };
+    CK_MECHANISM ecdsa = { CKM_ECDSA_SHA256, NULL, 0 };
+    CK_ULONG bits = 2048;
+    CK_ULONG odd_bits = 1024;
+    CK_OBJECT_HANDLE pub = 0;
+    CK_OBJECT_HANDLE priv = 0;
+    CK_ATTRIBUTE pub_t[] = {
+        { CKA_MODULUS_BITS, &bits, sizeof(bits) },
+        { CKA_PUBLIC_EXPONENT, S(f4), sizeof(f4) },
+        { CKA_VERIFY, &k_true, 1 },
+        { CKA_LABEL, S("rsa"), 3 },
+    };
+    CK_ATTRIBUTE priv_t[] = {
+        { CKA_SIGN, &k_true, 1 },
+        { CKA_LABEL, S("rsa"), 3 },
+        { CKA_ID, S("\x0R"), 2 },
+    };
+    uint8_t modulus[300];
+    uint8_t exponent[8];
+    uint8_t spki[400];
+    uint8_t hash[32];
+    uint8_t sig[300];
+    CK_KEY_TYPE kt = 0;
+    CK_ULONG mbits = 0;
+    CK_ATTRIBUTE get[] = {
+        { CKA_MODULUS, modulus, sizeof(modulus) },
+        { CKA_PUBLIC_EXPONENT, exponent, sizeof(exponent) },
+        { CKA_KEY_TYPE, &kt, sizeof(kt) },
+        { CKA_MODULUS_BITS, &mbits, sizeof(mbits) },
+        { CKA_PUBLIC_KEY_INFO, spki, sizeof(spki) },
+    };
+    CK_ATTRIBUTE secret = { CKA_PRIVATE_EXPONENT, modulus, sizeof(modulus) };
+    CK_ULONG len = 0;
+    psa_key_attributes_t a = PSA_KEY_ATTRIBUTES_INIT;
+    psa_key_id_t key = 0;
+
+    (void)state;
+    /* bad templates first: nothing is generated */
+    pub_t[0].pValue = &odd_bits;
+    assert_int_equal(f->C_GenerateKeyPair(h, &gen, pub_t, 4, priv_t, 3, &pub, &priv),
+                     CKR_KEY_SIZE_RANGE);
+    pub_t[0].pValue = &bits;
+    pub_t[1].pValue = S(e3);
+    pub_t[1].ulValueLen = 1;
+    assert_int_equal(f->C_GenerateKeyPair(h, &gen, pub_t, 4, priv_t, 3, &pub, &priv),
+                     CKR_ATTRIBUTE_VALUE_INVALID);
+    assert_int_equal(f->C_GenerateKeyPair(h, &gen, &pub_t[2], 2, priv_t, 3, &pub, &priv),
+                     CKR_TEMPLATE_INCOMPLETE); /* no size */
+    assert_int_equal(count_objects(h, NULL, 0), 0);
+    pub_t[1].pValue = S(f4);
+    pub_t[1].ulValueLen = sizeof(f4);
+    assert_int_equal(f->C_GenerateKeyPair(h, &gen, pub_t, 4, priv_t, 3, &pub, &priv), CKR_OK);
+
+    assert_int_equal(f->C_GetAttributeValue(h, pub, get, 5), CKR_OK);
+    assert_int_equal(get[0].ulValueLen, 256);
+    assert_true(modulus[0] >= 0x80);
+    assert_int_equal(get[1].ulValueLen, 3);
+    assert_memory_equal(exponent, f4, 3);
+    assert_int_equal(kt, CKK_RSA);
+    assert_int_equal(mbits, 2048);
+    assert_int_equal(f->C_GetAttributeValue(h, priv, &secret, 1), CKR_ATTRIBUTE_SENSITIVE);
+
+    /* sign: the length is the modulus'; PSA verifies it from the SPKI's RSAPublicKey */
+    assert_int_equal(f->C_SignInit(h, &rsa256, priv), CKR_OK);
+    assert_int_equal(f->C_Sign(h, (CK_BYTE_PTR)msg, sizeof(msg) - 1, NULL, &len), CKR_OK);
+    assert_int_equal(len, 256);
+    len = sizeof(sig);
+    assert_int_equal(f->C_Sign(h, (CK_BYTE_PTR)msg, sizeof(msg) - 1, sig, &len), CKR_OK);
+    assert_int_equal(len, 256);
+    sha256(msg, sizeof(msg) - 1, hash);
+    assert_int_equal(spki[24], 0x30); /* SEQUENCE, AlgorithmIdentifier, BIT STRING, then RSAPublicKey */
+    psa_set_key_type(&a, PSA_KEY_TYPE_RSA_PUBLIC_KEY);
+    psa_set_key_usage_flags(&a, PSA_KEY_USAGE_VERIFY_HASH);
+    psa_set_key_algorithm(&a, PSA_ALG_RSA_PKCS1V15_SIGN(PSA_ALG_SHA_256));
+    assert_int_equal(psa_import_key(&a, &spki[24], get[4].ulValueLen - 24, &key), PSA_SUCCESS);
+    assert_int_equal(psa_verify_hash(key, PSA_ALG_RSA_PKCS1V15_SIGN(PSA_ALG_SHA_256), hash, 32,
+                                     sig, 256),
+                     PSA_SUCCESS);
+    assert_int_equal(psa_destroy_key(key), PSA_SUCCESS);
+    assert_int_equal(f->C_VerifyInit(h, &rsa256, pub), CKR_OK);
+    assert_int_equal(f->C_Verify(h, (CK_BYTE_PTR)msg, sizeof(msg) - 1, sig, 256), CKR_OK);
+    assert_int_equal(f->C_VerifyInit(h, &rsa384, pub), CKR_OK);
+    assert_int_equal(f->C_Verify(h, (CK_BYTE_PTR)msg, sizeof(msg) - 1, sig, 256),
+                     CKR_SIGNATURE_INVALID);
+    assert_int_equal(f->C_VerifyInit(h, &rsa256, pub), CKR_OK);
+    assert_int_equal(f->C_Verify(h, (CK_BYTE_PTR)msg, sizeof(msg) - 1, sig, 255),
+                     CKR_SIGNATURE_LEN_RANGE);
+    assert_int_equal(f->C_SignInit(h, &ecdsa, priv), CKR_KEY_TYPE_INCONSISTENT);
+    /* RSA keys cannot be created from components through this module */
+    {
+        CK_OBJECT_CLASS c = CKO_PRIVATE_KEY;
+        CK_KEY_TYPE rsa = CKK_RSA;
+        CK_OBJECT_HANDLE o = 0;
+        CK_ATTRIBUTE t[] = { { CKA_CLASS, &c, sizeof(c) }, { CKA_KEY_TYPE, &rsa, sizeof(rsa) } };
+        assert_int_equal(f->C_CreateObject(h, t, 2, &o), CKR_ATTRIBUTE_VALUE_INVALID);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1438,6 +1615,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_full_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupted_store_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_sessions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sha384_and_sha512, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rsa, setup, teardown),
     };
     return cmocka_run_group_tests(tests, load_module, unload_module);
 }
