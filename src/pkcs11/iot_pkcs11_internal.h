@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Private interfaces of the PKCS#11 module: its state, sessions and the
- * helpers its three source files share (doc/pkcs11.md describes the module). */
+ * helpers its source files share (doc/pkcs11.md describes the module). */
 #ifndef IOT_PKCS11_INTERNAL_H
 #define IOT_PKCS11_INTERNAL_H
 
