@@ -57,6 +57,9 @@ typedef uint32_t iot_key_id_t;
 /** @brief Longest object label in bytes, without the NUL terminator. */
 #define IOT_KEY_LABEL_MAX 64
 
+/** @brief Longest application tag of an object in bytes (iot_keystore_set_tag()). */
+#define IOT_KEY_TAG_MAX 64
+
 /** @brief What an object is. */
 typedef enum iot_obj_class {
     IOT_OBJ_NONE = 0,        /**< No object (used as "any class" by iot_keystore_find()). */
@@ -584,6 +587,43 @@ IOT_API iot_status_t iot_keystore_erase_corrupt(void);
  * Thread-safe.
  */
 IOT_API iot_status_t iot_keystore_random(uint8_t *buf, size_t len);
+
+/**
+ * @brief Attach an application tag to an object, or remove it.
+ *
+ * A tag is an opaque byte string the store keeps with the object and does
+ * not interpret (the PKCS#11 module keeps an object's CKA_ID in it). It is
+ * persisted with a persistent object, in one atomic replace of its record,
+ * and comes back after a restart. Tags need not be unique.
+ * @param id  The object.
+ * @param tag The bytes; may be NULL when @p len is 0.
+ * @param len 0 (remove the tag) to ::IOT_KEY_TAG_MAX bytes.
+ * @retval IOT_OK Set.
+ * @retval IOT_ERR_INVALID_ARG NULL @p tag with a length, or @p len above ::IOT_KEY_TAG_MAX.
+ * @retval IOT_ERR_NOT_FOUND No such object.
+ * @retval IOT_ERR_STORAGE_CORRUPT The stored object is damaged; nothing was changed.
+ * @retval IOT_ERR_BAD_STATE The store is not started.
+ * @retval IOT_ERR_IO The port store failed; the old tag is kept.
+ * @par Thread safety
+ * Thread-safe.
+ */
+IOT_API iot_status_t iot_keystore_set_tag(iot_key_id_t id, const void *tag, size_t len);
+
+/**
+ * @brief Read an object's application tag (see iot_keystore_set_tag()).
+ * @param id  The object.
+ * @param buf Destination (caller-owned); may be NULL when @p cap is 0.
+ * @param cap Capacity of @p buf (::IOT_KEY_TAG_MAX always suffices).
+ * @param len Receives the tag's length (0: no tag), also when @p cap is too small.
+ * @retval IOT_OK Read.
+ * @retval IOT_ERR_INVALID_ARG NULL @p len, or NULL @p buf with a capacity.
+ * @retval IOT_ERR_NOT_FOUND No such object.
+ * @retval IOT_ERR_BUFFER_TOO_SMALL @p cap is too small; @p len tells the size.
+ * @retval IOT_ERR_BAD_STATE The store is not started.
+ * @par Thread safety
+ * Thread-safe.
+ */
+IOT_API iot_status_t iot_keystore_get_tag(iot_key_id_t id, void *buf, size_t cap, size_t *len);
 
 #ifdef __cplusplus
 }

@@ -16,6 +16,10 @@
  *         16   u32  bits
  *         20   u32  value length
  *         24        label, then value
+ * Format version 2 is version 1 followed by an application tag: u8 length
+ * (1..IOT_KEY_TAG_MAX), then its bytes. Objects without a tag are written
+ * as version 1, so stores that never use tags stay readable by releases
+ * that know only version 1.
  * The value of a key is its material in PSA import format; of a certificate
  * its DER; of a data object its bytes. The port store checks integrity
  * (CRC on posix, the secure storage service on boards); this module checks
@@ -51,8 +55,9 @@
 
 #define REC_MAGIC 0x534B4943u
 #define REC_VERSION 1u
+#define REC_VERSION_TAG 2u
 #define REC_HDR 24u
-#define REC_CAP (REC_HDR + IOT_KEY_LABEL_MAX + IOT_CONFIG_KEYS_MAX_OBJECT_SIZE)
+#define REC_CAP (REC_HDR + IOT_KEY_LABEL_MAX + IOT_CONFIG_KEYS_MAX_OBJECT_SIZE + 1u + IOT_KEY_TAG_MAX)
 #define CTR_MAGIC 0x434B4943u
 #define CTR_SIZE 8u
 #define ID_BLOCK 32u
@@ -64,6 +69,7 @@ _Static_assert(IOT_CONFIG_KEYS_MAX_OBJECTS >= 1 && IOT_CONFIG_KEYS_MAX_OBJECTS <
 _Static_assert(IOT_CONFIG_KEYS_MAX_OBJECT_SIZE >= 2048,
                "IOT_CONFIG_KEYS_MAX_OBJECT_SIZE must be at least 2048");
 _Static_assert(IOT_KEY_LABEL_MAX < 256, "labels are stored with a one-byte length");
+_Static_assert(IOT_KEY_TAG_MAX < 256, "tags are stored with a one-byte length");
 
 typedef enum { SLOT_FREE = 0, SLOT_USED = 1, SLOT_CORRUPT = 2 } slot_state_t;
 
@@ -78,6 +84,8 @@ typedef struct {
     uint32_t size;      /* value length of certificates and data */
     psa_key_id_t psa;   /* 0 while not loaded */
     char label[IOT_KEY_LABEL_MAX + 1];
+    uint8_t tag_len;
+    uint8_t tag[IOT_KEY_TAG_MAX];
 } obj_t;
 
 static obj_t g_objs[IOT_CONFIG_KEYS_MAX_OBJECTS];
@@ -370,7 +378,7 @@ static size_t record_encode(const obj_t *o, const uint8_t *value, size_t value_l
     size_t label_len = strlen(o->label);
 
     put_le32(&g_rec[0], REC_MAGIC);
-    g_rec[4] = (uint8_t)REC_VERSION;
+    g_rec[4] = (uint8_t)(o->tag_len > 0u ? REC_VERSION_TAG : REC_VERSION);
     g_rec[5] = o->obj_class;
     g_rec[6] = o->key_type;
     g_rec[7] = (uint8_t)label_len;
@@ -382,6 +390,11 @@ static size_t record_encode(const obj_t *o, const uint8_t *value, size_t value_l
     if (value_len > 0u) {
         memmove(&g_rec[REC_HDR + label_len], value, value_len);
     }
+    if (o->tag_len > 0u) {
+        g_rec[REC_HDR + label_len + value_len] = o->tag_len;
+        memcpy(&g_rec[REC_HDR + label_len + value_len + 1u], o->tag, o->tag_len);
+        return REC_HDR + label_len + value_len + 1u + o->tag_len;
+    }
     return REC_HDR + label_len + value_len;
 }
 
@@ -392,15 +405,29 @@ static iot_status_t record_decode(size_t len, obj_t *o, const uint8_t **value, s
     uint32_t usage;
     size_t label_len;
     uint32_t vlen;
+    size_t tag_len = 0;
     size_t i;
 
-    if (len < REC_HDR || get_le32(&g_rec[0]) != REC_MAGIC || g_rec[4] != REC_VERSION) {
+    if (len < REC_HDR || get_le32(&g_rec[0]) != REC_MAGIC ||
+        (g_rec[4] != REC_VERSION && g_rec[4] != REC_VERSION_TAG)) {
         return IOT_ERR_STORAGE_CORRUPT;
     }
     label_len = g_rec[7];
     vlen = get_le32(&g_rec[20]);
-    if (label_len > IOT_KEY_LABEL_MAX || vlen > IOT_CONFIG_KEYS_MAX_OBJECT_SIZE ||
-        REC_HDR + label_len + vlen != len || get_le32(&g_rec[8]) == 0u ||
+    if (label_len > IOT_KEY_LABEL_MAX || vlen > IOT_CONFIG_KEYS_MAX_OBJECT_SIZE) {
+        return IOT_ERR_STORAGE_CORRUPT;
+    }
+    if (g_rec[4] == REC_VERSION_TAG) {
+        if (REC_HDR + label_len + vlen + 1u >= len) {
+            return IOT_ERR_STORAGE_CORRUPT;
+        }
+        tag_len = g_rec[REC_HDR + label_len + vlen];
+        if (tag_len == 0u || tag_len > IOT_KEY_TAG_MAX) {
+            return IOT_ERR_STORAGE_CORRUPT;
+        }
+        tag_len += 1u; /* with its length byte */
+    }
+    if (REC_HDR + label_len + vlen + tag_len != len || get_le32(&g_rec[8]) == 0u ||
         !class_type_ok(g_rec[5], g_rec[6])) {
         return IOT_ERR_STORAGE_CORRUPT;
     }
@@ -423,6 +450,10 @@ static iot_status_t record_decode(size_t len, obj_t *o, const uint8_t **value, s
     o->bits = get_le32(&g_rec[16]);
     memcpy(o->label, &g_rec[REC_HDR], label_len);
     o->label[label_len] = '\0';
+    if (tag_len > 0u) {
+        o->tag_len = (uint8_t)(tag_len - 1u);
+        memcpy(o->tag, &g_rec[REC_HDR + label_len + vlen + 1u], o->tag_len);
+    }
     if (o->key_type == IOT_KEY_TYPE_PSK) {
         if (vlen == 0u || vlen > IOT_KEY_PSK_MAX || o->bits != vlen * 8u) {
             return IOT_ERR_STORAGE_CORRUPT;
@@ -1362,6 +1393,71 @@ iot_status_t iot_keystore_random(uint8_t *buf, size_t len)
     ps = (len > 0u) ? psa_generate_random(buf, len) : PSA_SUCCESS;
     iot_keys_internal_unlock();
     return (ps == PSA_SUCCESS) ? IOT_OK : IOT_ERR_ENTROPY;
+}
+
+iot_status_t iot_keystore_set_tag(iot_key_id_t id, const void *tag, size_t len)
+{
+    const uint8_t *value = NULL;
+    size_t value_len = 0;
+    obj_t *o;
+    obj_t updated;
+    iot_status_t st;
+
+    IOT_CHECK_ARG(tag != NULL || len == 0u);
+    if (len > IOT_KEY_TAG_MAX) {
+        return IOT_ERR_INVALID_ARG;
+    }
+    st = enter();
+    if (st != IOT_OK) {
+        return st;
+    }
+    o = find_id(id);
+    if (o == NULL) {
+        return leave(IOT_ERR_NOT_FOUND);
+    }
+    updated = *o;
+    updated.tag_len = (uint8_t)len;
+    memset(updated.tag, 0, sizeof(updated.tag));
+    if (len > 0u) {
+        memcpy(updated.tag, tag, len);
+    }
+    if (o->persistent) {
+        /* The record is rewritten whole, in one atomic replace. */
+        st = record_read(o, &value, &value_len);
+        if (st == IOT_OK) {
+            st = iot_port_store_set(uid_of(o), g_rec, record_encode(&updated, value, value_len));
+        }
+        if (st != IOT_OK) {
+            return leave(st); /* the old tag stays */
+        }
+    }
+    *o = updated;
+    return leave(IOT_OK);
+}
+
+iot_status_t iot_keystore_get_tag(iot_key_id_t id, void *buf, size_t cap, size_t *len)
+{
+    const obj_t *o;
+    iot_status_t st;
+
+    IOT_CHECK_ARG(len != NULL && (buf != NULL || cap == 0u));
+    *len = 0;
+    st = enter();
+    if (st != IOT_OK) {
+        return st;
+    }
+    o = find_id(id);
+    if (o == NULL) {
+        return leave(IOT_ERR_NOT_FOUND);
+    }
+    *len = o->tag_len;
+    if (o->tag_len > cap) {
+        return leave(IOT_ERR_BUFFER_TOO_SMALL);
+    }
+    if (o->tag_len > 0u) {
+        memcpy(buf, o->tag, o->tag_len);
+    }
+    return leave(IOT_OK);
 }
 
 /* ---- Start and stop ------------------------------------------------------------------- */

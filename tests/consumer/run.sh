@@ -18,6 +18,16 @@ export PKG_CONFIG_PATH=$libdir
 # The .pc file was generated for the configured prefix; point it at ours.
 sed -i "s|^prefix=.*|prefix=$prefix|" "$libdir/corstone_iot.pc"
 
+# The PKCS#11 module, when built, is installed next to the libraries and
+# loads on its own (the SDK is linked into it).
+if [ -f "$build/src/pkcs11/libcorstone_iot_pkcs11.so" ]; then
+  module="$(dirname "$libdir")/libcorstone_iot_pkcs11.so"
+  test -f "$module" || { echo "libcorstone_iot_pkcs11.so not installed in $(dirname "$libdir")"; exit 1; }
+  CORSTONE_IOT_PKCS11_STORE=$work/store pkcs11-tool --module "$module" --list-token-slots |
+    grep -q "corstone-iot key store" || { echo "the installed PKCS#11 module does not load"; exit 1; }
+  echo "== PKCS#11 module: $module"
+fi
+
 echo "== pkg-config: $(pkg-config --modversion corstone_iot)"
 test "$(pkg-config --modversion corstone_iot)" = "$version"
 # shellcheck disable=SC2046

@@ -1128,6 +1128,67 @@ static void test_concurrent_use(void **state)
     }
 }
 
+static void test_tags(void **state)
+{
+    static const uint8_t tag[3] = { 0x01, 0x00, 0xAB };
+    uint8_t big[IOT_KEY_TAG_MAX + 1];
+    uint8_t buf[IOT_KEY_TAG_MAX];
+    iot_key_id_t key = 0;
+    iot_key_id_t vol = 0;
+    iot_key_id_t cert = 0;
+    iot_key_options_t o = opts_label("tagged", true);
+    iot_key_options_t v = opts_label("tagged-volatile", false);
+    size_t n = 99;
+    uint64_t before;
+
+    (void)state;
+    memset(big, 0x5A, sizeof(big));
+    assert_int_equal(iot_key_generate(IOT_KEY_TYPE_EC_P256, &o, &key), IOT_OK);
+    assert_int_equal(iot_key_generate(IOT_KEY_TYPE_EC_P256, &v, &vol), IOT_OK);
+    assert_int_equal(iot_keystore_save(IOT_OBJ_CERTIFICATE, "tagged-cert", k_cert_pem,
+                                       sizeof(k_cert_pem), 0u, &cert), IOT_OK);
+    /* no tag yet */
+    assert_int_equal(iot_keystore_get_tag(key, buf, sizeof(buf), &n), IOT_OK);
+    assert_int_equal(n, 0u);
+    assert_int_equal(iot_keystore_set_tag(key, tag, sizeof(tag)), IOT_OK);
+    assert_int_equal(iot_keystore_set_tag(vol, tag, 2u), IOT_OK);
+    assert_int_equal(iot_keystore_set_tag(cert, big, IOT_KEY_TAG_MAX), IOT_OK);
+
+    /* bad input changes nothing, on disk either */
+    before = dir_fingerprint();
+    assert_int_equal(iot_keystore_set_tag(key, big, sizeof(big)), IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_keystore_set_tag(key, NULL, 1u), IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_keystore_set_tag(12345u, tag, 1u), IOT_ERR_NOT_FOUND);
+    assert_int_equal(iot_keystore_get_tag(key, buf, 2u, &n), IOT_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(n, sizeof(tag));
+    assert_int_equal(iot_keystore_get_tag(key, NULL, 1u, &n), IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_keystore_get_tag(key, buf, sizeof(buf), NULL), IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_keystore_get_tag(12345u, buf, sizeof(buf), &n), IOT_ERR_NOT_FOUND);
+    assert_true(dir_fingerprint() == before);
+
+    /* persistent tags survive a restart; the key still signs */
+    restart();
+    assert_int_equal(iot_keystore_get_tag(key, buf, sizeof(buf), &n), IOT_OK);
+    assert_int_equal(n, sizeof(tag));
+    assert_memory_equal(buf, tag, sizeof(tag));
+    assert_int_equal(iot_keystore_get_tag(cert, buf, sizeof(buf), &n), IOT_OK);
+    assert_int_equal(n, IOT_KEY_TAG_MAX);
+    assert_memory_equal(buf, big, IOT_KEY_TAG_MAX);
+    assert_sign_verify(key, IOT_SIGN_ECDSA_SHA256, k_hash32, 32u);
+
+    /* replacing a certificate keeps its tag; removing the tag is persisted */
+    assert_int_equal(iot_keystore_save(IOT_OBJ_CERTIFICATE, "tagged-cert", k_cert_pem,
+                                       sizeof(k_cert_pem), IOT_KEYSTORE_SAVE_REPLACE, NULL),
+                     IOT_OK);
+    assert_int_equal(iot_keystore_get_tag(cert, buf, sizeof(buf), &n), IOT_OK);
+    assert_int_equal(n, IOT_KEY_TAG_MAX);
+    assert_int_equal(iot_keystore_set_tag(key, NULL, 0u), IOT_OK);
+    restart();
+    assert_int_equal(iot_keystore_get_tag(key, buf, sizeof(buf), &n), IOT_OK);
+    assert_int_equal(n, 0u);
+    assert_int_equal(iot_keystore_get_tag(vol, buf, sizeof(buf), &n), IOT_ERR_NOT_FOUND);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1149,6 +1210,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_random, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nothing_written_to_cwd, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_use, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tags, setup, teardown),
     };
     return cmocka_run_group_tests_name("keys", tests, NULL, NULL);
 }
