@@ -58,6 +58,8 @@ endif()
 option(IOT_BOARD_TESTS "Build the portable unit tests as firmware images (tests/target)" ON)
 set(IOT_BOARD_DEPS_DIR "${PROJECT_SOURCE_DIR}/build/_deps" CACHE PATH
     "Where tools/fetch-board-deps.sh unpacked the third-party sources for boards")
+# lwIP, Mbed TLS and the network port, when their sources are there.
+include(${_iot_cm_dir}/../net.cmake)
 if(IOT_BOARD_TESTS)
   enable_testing()
 endif()
@@ -72,7 +74,8 @@ endfunction()
 # The port's sources see the board's headers; the library target exists only
 # once src/ is processed, so this runs at the end of the top-level CMakeLists.txt.
 function(_iot_board_finish)
-  target_include_directories(iot_port PRIVATE ${IOT_BOARD_DIR} ${_iot_cm_dir} ${_iot_cmsdk_dir})
+  target_include_directories(iot_port PRIVATE ${IOT_BOARD_DIR} ${_iot_cm_dir} ${_iot_cmsdk_dir}
+                             ${_iot_cm_dir}/../lan9118)
 endfunction()
 cmake_language(DEFER DIRECTORY ${CMAKE_SOURCE_DIR} CALL _iot_board_finish)
 

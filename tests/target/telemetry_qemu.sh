@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# End-to-end test of the board telemetry firmware in QEMU:
+#
+#   telemetry_qemu.sh QEMU MACHINE ELF PAHO_PEER PSK_IDENTITY PSK_HEX DEVICE_ID READINGS
+#
+# Starts a private mosquitto on 127.0.0.1 (tests/integration/broker.sh) whose
+# TLS-PSK listener knows the firmware's compiled-in identity and key, and an
+# independent Paho subscriber on the plain listener. Boots the firmware with
+# QEMU's user-mode network restricted to one forwarded address: the board
+# reaches 10.0.2.100:8883, which is the broker's PSK port on 127.0.0.1, and
+# nothing else. Once the subscriber has READINGS readings, the Paho peer
+# publishes a command; the firmware must print it, get every reading
+# acknowledged and exit 0 (semihosting exit status). Every process it starts
+# is stopped by PID.
+set -uo pipefail
+
+if [ $# -ne 8 ]; then
+  echo "usage: telemetry_qemu.sh QEMU MACHINE ELF PAHO_PEER PSK_IDENTITY PSK_HEX DEVICE_ID READINGS" >&2
+  exit 2
+fi
+qemu=$1 machine=$2 elf=$3 peer=$4 psk_identity=$5 psk_hex=$6 device=$7 readings=$8
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+broker="$root/tests/integration/broker.sh"
+command='{"led":"on"}'
+
+state=$(mktemp -d "${TMPDIR:-/tmp}/iot-board-telemetry.XXXXXX") || exit 2
+qemu_pid="" sub_pid="" rc=1
+
+finish() {
+  trap - EXIT INT TERM HUP
+  for pid in $sub_pid $qemu_pid; do
+    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  done
+  bash "$broker" stop "$state" >/dev/null 2>&1 || true
+  if [ "$rc" -eq 0 ]; then
+    rm -rf "$state"
+  else
+    echo "telemetry_qemu: FAILED; state kept in $state" >&2
+    for f in qemu.txt sub.txt pub.txt; do
+      [ -f "$state/$f" ] && { echo "--- $f" >&2; tail -n 40 "$state/$f" >&2; }
+    done
+    [ -f "$state/mosquitto.log" ] && { echo "--- mosquitto.log" >&2; tail -n 20 "$state/mosquitto.log" >&2; }
+  fi
+  exit "$rc"
+}
+trap finish EXIT
+trap 'rc=1; finish' INT TERM HUP
+
+fail() { echo "telemetry_qemu: $*" >&2; rc=1; exit 1; }
+
+# PKI for the broker; the PSK of identity device-1 is the firmware's.
+[ "$psk_identity" = device-1 ] || fail "the broker's PSK listener knows identity device-1, not $psk_identity"
+bash "$root/tools/gen-certs.sh" "$state/pki" >/dev/null || fail "gen-certs.sh failed"
+printf '%s' "${psk_hex,,}" >"$state/pki/psk.hex"
+bash "$broker" start "$state" "$state/pki" >/dev/null || fail "broker did not start"
+# shellcheck disable=SC1091
+. "$state/broker.env"
+
+# The checker: an independent Paho subscriber on the plain listener.
+"$peer" sub --port "$IOT_TEST_PORT_PLAIN" --topic "devices/$device/telemetry" --qos 1 \
+  --count "$readings" --timeout-ms 300000 --print --ready-file "$state/ready" \
+  >"$state/sub.txt" 2>&1 &
+sub_pid=$!
+for _ in $(seq 1 200); do
+  [ -f "$state/ready" ] && break
+  kill -0 "$sub_pid" 2>/dev/null || fail "subscriber exited early"
+  sleep 0.1
+done
+[ -f "$state/ready" ] || fail "subscriber did not subscribe"
+
+"$qemu" -M "$machine" -nographic -semihosting-config enable=on,target=native -icount shift=5 \
+  -nic "user,restrict=on,guestfwd=tcp:10.0.2.100:8883-tcp:127.0.0.1:$IOT_TEST_PORT_PSK" \
+  -kernel "$elf" </dev/null >"$state/qemu.txt" 2>&1 &
+qemu_pid=$!
+
+wait "$sub_pid"
+sub_rc=$?
+sub_pid=""
+[ "$sub_rc" -eq 0 ] || fail "subscriber: $sub_rc (fewer than $readings readings arrived)"
+
+"$peer" pub --port "$IOT_TEST_PORT_PLAIN" --topic "devices/$device/commands" --qos 1 \
+  --message "$command" >"$state/pub.txt" 2>&1 || fail "publishing the command failed"
+
+wait "$qemu_pid"
+qemu_rc=$?
+qemu_pid=""
+[ "$qemu_rc" -eq 0 ] || fail "firmware exit status $qemu_rc"
+
+# The firmware saw the command, and the checker saw readings 0..READINGS-1 in order.
+grep -qF "command on devices/$device/commands: $command" "$state/qemu.txt" ||
+  fail "the firmware did not print the command"
+for ((i = 0; i < readings; i++)); do
+  line=$(sed -n "$((i + 1))p" "$state/sub.txt")
+  case "$line" in
+    "devices/$device/telemetry"$'\t'1$'\t'0$'\t'"{\"seq\":$i,\"temperature\":"*) ;;
+    *) fail "reading $i at the subscriber: '$line'" ;;
+  esac
+done
+cat "$state/qemu.txt"
+rc=0
