@@ -75,6 +75,16 @@ done
   -kernel "$elf" </dev/null >"$state/qemu.txt" 2>&1 &
 qemu_pid=$!
 
+# Until the subscriber has its readings; a firmware that stops first fails.
+while kill -0 "$sub_pid" 2>/dev/null; do
+  if ! kill -0 "$qemu_pid" 2>/dev/null; then
+    wait "$qemu_pid"
+    qemu_rc=$?
+    qemu_pid=""
+    fail "firmware stopped (exit status $qemu_rc) before $readings readings arrived"
+  fi
+  sleep 0.2
+done
 wait "$sub_pid"
 sub_rc=$?
 sub_pid=""
