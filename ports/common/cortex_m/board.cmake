@@ -23,6 +23,13 @@ set(_iot_cmsdk_dir ${CMAKE_CURRENT_LIST_DIR}/../cmsdk)
 add_compile_options(-fno-short-enums)
 add_link_options(LINKER:--no-enum-size-warning)
 
+# The SDK configuration of the boards (ports/common/iot_board_config.h),
+# unless the product gives its own IOT_CONFIG_FILE. Defined for every source
+# of the build, so that the library, the tests and the application agree.
+if(NOT IOT_CONFIG_FILE)
+  add_compile_definitions("IOT_CONFIG_FILE=\"${_iot_cm_dir}/../iot_board_config.h\"")
+endif()
+
 # Firmware is linked at fixed addresses: position-independent code would only
 # add a global offset table (the top-level default suits shared libraries).
 set(CMAKE_POSITION_INDEPENDENT_CODE OFF)

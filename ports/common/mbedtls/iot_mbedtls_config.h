@@ -22,11 +22,12 @@
 /* No wall clock on the board: certificate validity dates are not checked
  * (MBEDTLS_HAVE_TIME_DATE off); the server is identified by its chain and
  * its name. */
-/* Allocation goes to a static pool (MBEDTLS_MEMORY_BUFFER_ALLOC_C), set up
- * by the port (ports/common/mbedtls/iot_mbedtls_platform.c): no C heap. */
+/* Allocation: newlib's calloc/free, whose heap is a fixed region reserved
+ * by the linker script (__iot_heap_size, sized per image), so the peak is
+ * visible as the extent _sbrk reached (ports/common/cortex_m/ram_report.c).
+ * A product that wants a separate pool defines MBEDTLS_PLATFORM_MEMORY and
+ * MBEDTLS_MEMORY_BUFFER_ALLOC_C instead. */
 #define MBEDTLS_PLATFORM_C
-#define MBEDTLS_PLATFORM_MEMORY
-#define MBEDTLS_MEMORY_BUFFER_ALLOC_C
 /* Entropy: no /dev/urandom. mbedtls_hardware_poll() forwards to
  * iot_port_entropy(), which refuses when the board has no secure source. */
 #define MBEDTLS_NO_PLATFORM_ENTROPY
