@@ -9,8 +9,10 @@
 #define LWIP_TIMEVAL_PRIVATE 0
 #include <sys/time.h>
 
-/* Little-endian Cortex-M. */
+/* Little-endian Cortex-M (newlib's <machine/endian.h> says so already). */
+#ifndef BYTE_ORDER
 #define BYTE_ORDER LITTLE_ENDIAN
+#endif
 
 void iot_lwip_assert(const char *msg, const char *file, int line) __attribute__((noreturn));
 #define LWIP_PLATFORM_DIAG(x) do { } while (0)
