@@ -68,8 +68,11 @@
 #define CHECKSUM_CHECK_IP 1
 #define CHECKSUM_CHECK_TCP 1
 
-/* No statistics, no debug output. */
+/* No statistics, no debug output. LWIP_NOASSERT drops lwIP's internal
+ * consistency assertions (about 6 KiB of messages and 2 KiB of code);
+ * argument checks (LWIP_ERROR) stay and return errors instead of asserting. */
 #define LWIP_STATS 0
+#define LWIP_NOASSERT 1
 #define LWIP_NOASSERT_ON_ERROR 1
 
 /* Random numbers for DHCP transaction ids and the first local port: not
