@@ -160,4 +160,4 @@ for b in "${boards[@]}"; do
   fi
 done
 echo "Heap and stack are reserved regions: linker defaults 64 KiB heap and 16 KiB stack;"
-echo "the telemetry images set 24 KiB of heap (Mbed TLS and stdio) and 8 KiB of stack."
+echo "the telemetry images set 20 KiB of heap (Mbed TLS and stdio) and 8 KiB of stack."

@@ -7,9 +7,14 @@
  *
  * Settings (compile definitions, from the CMake cache variables of
  * samples/telemetry/CMakeLists.txt): TELEMETRY_HOST (numeric IPv4),
- * TELEMETRY_PORT, TELEMETRY_DEVICE_ID, TELEMETRY_PSK_IDENTITY and
- * TELEMETRY_PSK_HEX (TLS-PSK), TELEMETRY_COUNT (most readings),
- * TELEMETRY_INTERVAL_MS and TELEMETRY_COMMANDS (stop once that many arrived).
+ * TELEMETRY_PORT, TELEMETRY_DEVICE_ID, TELEMETRY_COUNT (most readings),
+ * TELEMETRY_INTERVAL_MS, TELEMETRY_COMMANDS (stop once that many arrived),
+ * TELEMETRY_MTLS (1: mutual TLS with certificates, 0: TLS-PSK) and
+ * TELEMETRY_SERVER_NAME (the name the broker's certificate carries).
+ * Credentials come from TELEMETRY_CREDENTIALS_HEADER, a header that defines
+ * TELEMETRY_CA_PEM, TELEMETRY_CLIENT_CERT_PEM, TELEMETRY_CLIENT_KEY_PEM,
+ * TELEMETRY_PSK_IDENTITY and TELEMETRY_PSK_HEX; the build generates one from
+ * a test PKI (tools/gen-certs.sh).
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +23,10 @@
 #include <corstone_iot/tls.h>
 
 #include "telemetry.h"
+
+#ifdef TELEMETRY_CREDENTIALS_HEADER
+#include TELEMETRY_CREDENTIALS_HEADER
+#endif
 
 #ifndef TELEMETRY_HOST
 #define TELEMETRY_HOST "10.0.2.100"
@@ -36,6 +45,12 @@
 #endif
 #ifndef TELEMETRY_COMMANDS
 #define TELEMETRY_COMMANDS 1
+#endif
+#ifndef TELEMETRY_MTLS
+#define TELEMETRY_MTLS 0
+#endif
+#ifndef TELEMETRY_SERVER_NAME
+#define TELEMETRY_SERVER_NAME "localhost"
 #endif
 
 /* Two hex digits per byte; 0 on a malformed string. */
@@ -64,31 +79,54 @@ static size_t hex_to_bytes(const char *hex, uint8_t *out, size_t cap)
     return n / 2u;
 }
 
+/* Fills in the TLS settings; 0 when the credentials are missing. */
+static int set_credentials(iot_tls_config_t *tls)
+{
+#if TELEMETRY_MTLS && defined(TELEMETRY_CA_PEM) && defined(TELEMETRY_CLIENT_CERT_PEM) && \
+    defined(TELEMETRY_CLIENT_KEY_PEM)
+    /* PEM buffers for Mbed TLS include their terminating NUL. */
+    static const char ca[] = TELEMETRY_CA_PEM;
+    static const char cert[] = TELEMETRY_CLIENT_CERT_PEM;
+    static const char key[] = TELEMETRY_CLIENT_KEY_PEM;
+    iot_cred_t c_ca = IOT_CRED_FROM_BUFFER(ca, sizeof(ca));
+    iot_cred_t c_cert = IOT_CRED_FROM_BUFFER(cert, sizeof(cert));
+    iot_cred_t c_key = IOT_CRED_FROM_BUFFER(key, sizeof(key));
+
+    (void)hex_to_bytes;
+    tls->mode = IOT_TLS_CERT;
+    tls->ca = c_ca;
+    tls->client_cert = c_cert;
+    tls->client_key = c_key;
+    tls->server_name = TELEMETRY_SERVER_NAME;
+    return 1;
+#elif !TELEMETRY_MTLS && defined(TELEMETRY_PSK_IDENTITY) && defined(TELEMETRY_PSK_HEX)
+    static uint8_t psk[32];
+    size_t psk_len = hex_to_bytes(TELEMETRY_PSK_HEX, psk, sizeof(psk));
+    iot_cred_t c_psk = IOT_CRED_FROM_BUFFER(psk, psk_len);
+
+    tls->mode = IOT_TLS_PSK;
+    tls->psk_identity = TELEMETRY_PSK_IDENTITY;
+    tls->psk = c_psk;
+    return psk_len != 0u;
+#else
+    (void)tls;
+    (void)hex_to_bytes;
+    return 0;
+#endif
+}
+
 int main(void)
 {
-    static uint8_t psk[32];
     iot_tls_config_t tls = IOT_TLS_CONFIG_INIT;
     telemetry_config_t cfg = { TELEMETRY_DEVICE_ID, TELEMETRY_HOST, TELEMETRY_PORT, NULL,
                                TELEMETRY_INTERVAL_MS, TELEMETRY_COUNT, TELEMETRY_COMMANDS };
-    size_t psk_len;
     int rc;
 
-#if defined(TELEMETRY_PSK_IDENTITY) && defined(TELEMETRY_PSK_HEX)
-    psk_len = hex_to_bytes(TELEMETRY_PSK_HEX, psk, sizeof(psk));
-    tls.mode = IOT_TLS_PSK;
-    tls.psk_identity = TELEMETRY_PSK_IDENTITY;
-    {
-        iot_cred_t c = IOT_CRED_FROM_BUFFER(psk, psk_len);
-        tls.psk = c;
-    }
-#else
-    psk_len = 0;
-#endif
-    if (psk_len == 0u) {
-        printf("telemetry: no TLS credentials compiled in (TELEMETRY_PSK_IDENTITY, "
-               "TELEMETRY_PSK_HEX)\n");
+    if (!set_credentials(&tls)) {
+        printf("telemetry: no TLS credentials compiled in (TELEMETRY_CREDENTIALS_HEADER)\n");
         return 2;
     }
+    printf("telemetry: TLS with %s\n", TELEMETRY_MTLS ? "certificates (mutual)" : "a pre-shared key");
     cfg.tls = &tls;
     rc = telemetry_run(&cfg);
     /* telemetry_run() stops publishing once the expected commands arrived,

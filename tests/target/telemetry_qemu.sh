@@ -2,24 +2,24 @@
 # SPDX-License-Identifier: Apache-2.0
 # End-to-end test of the board telemetry firmware in QEMU:
 #
-#   telemetry_qemu.sh QEMU MACHINE ELF PAHO_PEER PSK_IDENTITY PSK_HEX DEVICE_ID READINGS
+#   telemetry_qemu.sh QEMU MACHINE ELF PAHO_PEER PKIDIR psk|mtls DEVICE_ID READINGS
 #
-# Starts a private mosquitto on 127.0.0.1 (tests/integration/broker.sh) whose
-# TLS-PSK listener knows the firmware's compiled-in identity and key, and an
+# Starts a private mosquitto on 127.0.0.1 (tests/integration/broker.sh) with
+# the test PKI whose credentials the firmware has compiled in, and an
 # independent Paho subscriber on the plain listener. Boots the firmware with
 # QEMU's user-mode network restricted to one forwarded address: the board
-# reaches 10.0.2.100:8883, which is the broker's PSK port on 127.0.0.1, and
-# nothing else. Once the subscriber has READINGS readings, the Paho peer
+# reaches 10.0.2.100:8883, which is the broker's TLS-PSK (psk) or mutual TLS
+# (mtls) port on 127.0.0.1, and nothing else. Once the subscriber has READINGS readings, the Paho peer
 # publishes a command; the firmware must print it, get every reading
 # acknowledged and exit 0 (semihosting exit status). Every process it starts
 # is stopped by PID.
 set -uo pipefail
 
 if [ $# -ne 8 ]; then
-  echo "usage: telemetry_qemu.sh QEMU MACHINE ELF PAHO_PEER PSK_IDENTITY PSK_HEX DEVICE_ID READINGS" >&2
+  echo "usage: telemetry_qemu.sh QEMU MACHINE ELF PAHO_PEER PKIDIR psk|mtls DEVICE_ID READINGS" >&2
   exit 2
 fi
-qemu=$1 machine=$2 elf=$3 peer=$4 psk_identity=$5 psk_hex=$6 device=$7 readings=$8
+qemu=$1 machine=$2 elf=$3 peer=$4 pki=$5 mode=$6 device=$7 readings=$8
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 broker="$root/tests/integration/broker.sh"
@@ -50,13 +50,15 @@ trap 'rc=1; finish' INT TERM HUP
 
 fail() { echo "telemetry_qemu: $*" >&2; rc=1; exit 1; }
 
-# PKI for the broker; the PSK of identity device-1 is the firmware's.
-[ "$psk_identity" = device-1 ] || fail "the broker's PSK listener knows identity device-1, not $psk_identity"
-bash "$root/tools/gen-certs.sh" "$state/pki" >/dev/null || fail "gen-certs.sh failed"
-printf '%s' "${psk_hex,,}" >"$state/pki/psk.hex"
-bash "$broker" start "$state" "$state/pki" >/dev/null || fail "broker did not start"
+[ -f "$pki/ca.crt" ] && [ -f "$pki/psk.hex" ] || fail "no test PKI in $pki"
+bash "$broker" start "$state" "$pki" >/dev/null || fail "broker did not start"
 # shellcheck disable=SC1091
 . "$state/broker.env"
+case "$mode" in
+  psk) tls_port=$IOT_TEST_PORT_PSK ;;
+  mtls) tls_port=$IOT_TEST_PORT_MTLS ;;
+  *) fail "mode must be psk or mtls, not $mode" ;;
+esac
 
 # The checker: an independent Paho subscriber on the plain listener.
 "$peer" sub --port "$IOT_TEST_PORT_PLAIN" --topic "devices/$device/telemetry" --qos 1 \
@@ -71,7 +73,7 @@ done
 [ -f "$state/ready" ] || fail "subscriber did not subscribe"
 
 "$qemu" -M "$machine" -nographic -semihosting-config enable=on,target=native -icount shift=5 \
-  -nic "user,restrict=on,guestfwd=tcp:10.0.2.100:8883-tcp:127.0.0.1:$IOT_TEST_PORT_PSK" \
+  -nic "user,restrict=on,guestfwd=tcp:10.0.2.100:8883-tcp:127.0.0.1:$tls_port" \
   -kernel "$elf" </dev/null >"$state/qemu.txt" 2>&1 &
 qemu_pid=$!
 
