@@ -87,7 +87,7 @@ map_components() {
       # lists them before merging: a column of their own (an upper bound),
       # and the merged total as a row.
       if (sec ~ /\.str[0-9]+\.[0-9]+$/) kind = "str"
-      else if (sec ~ /^\.(text|rodata|vectors|ARM\.|init_array|fini_array|glue|vfp11|v4_bx|init|fini)/) kind = "text"
+      else if (sec ~ /^\.(text|rodata|vectors|ARM\.(exidx|extab)|init_array|fini_array|glue|vfp11|v4_bx|init|fini)/) kind = "text"
       else if (sec ~ /^\.data/) kind = "data"
       else if (sec ~ /^\.(bss|COMMON)/ || sec == "COMMON") kind = "bss"
       else next
