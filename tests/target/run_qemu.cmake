@@ -3,7 +3,9 @@
 # firmware's exit status (semihosting SYS_EXIT_EXTENDED) must be 0 and, when
 # EXPECT is set, its console output must match that regular expression.
 #   cmake -DQEMU=<qemu-system-arm> -DMACHINE=<machine> -DELF=<image>
-#         [-DEXPECT=<regex>] [-DTIMEOUT=<seconds>] [-DNIC=<-nic options>] -P run_qemu.cmake
+#         [-DEXPECT=<regex>] [-DTIMEOUT=<seconds>] [-DNIC=<-nic options>]
+#         [-DEXPECT_EXIT=<status>] -P run_qemu.cmake
+# EXPECT_EXIT is the exit status that passes (default 0).
 # NIC attaches the board's Ethernet controller to a QEMU network (for example
 # user,restrict=on); without it the board has none.
 # -icount shift=5 makes the run deterministic (virtual time advances by
@@ -25,8 +27,11 @@ execute_process(
   OUTPUT_VARIABLE out ERROR_VARIABLE out ECHO_OUTPUT_VARIABLE ECHO_ERROR_VARIABLE
   RESULT_VARIABLE rc
   TIMEOUT ${TIMEOUT})
-if(NOT rc STREQUAL "0")
-  message(FATAL_ERROR "${ELF}: exit status ${rc}")
+if(NOT DEFINED EXPECT_EXIT)
+  set(EXPECT_EXIT 0)
+endif()
+if(NOT rc STREQUAL "${EXPECT_EXIT}")
+  message(FATAL_ERROR "${ELF}: exit status ${rc}, expected ${EXPECT_EXIT}")
 endif()
 if(EXPECT AND NOT out MATCHES "${EXPECT}")
   message(FATAL_ERROR "${ELF}: output does not match '${EXPECT}'")
