@@ -22,11 +22,7 @@ else()
 endif()
 
 if(NOT IOT_BOARD_NET)
-  # Installed next to libcorstone_iot.a: firmware links all three.
-install(TARGETS iot_board_mbedtls iot_board_lwip iot_board_mbedtls_headers iot_board_lwip_headers
-        EXPORT corstone_iotTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
-
-list(APPEND IOT_PORT_SOURCES ${_iot_net_dir}/cortex_m/port_tcp_none.c)
+  list(APPEND IOT_PORT_SOURCES ${_iot_net_dir}/cortex_m/port_tcp_none.c)
   set(IOT_CORE_MODULES common mqtt)
   set(IOT_CORE_EXCLUDE mqtt/mqtt_client.c)
   return()
