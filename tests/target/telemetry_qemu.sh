@@ -2,7 +2,14 @@
 # SPDX-License-Identifier: Apache-2.0
 # End-to-end test of the board telemetry firmware in QEMU:
 #
-#   telemetry_qemu.sh QEMU MACHINE ELF PAHO_PEER PKIDIR psk|mtls DEVICE_ID READINGS
+#   telemetry_qemu.sh QEMU MACHINE ELF PAHO_PEER PKIDIR MODE DEVICE_ID READINGS
+#
+# MODE psk or mtls: the run must succeed, as described below. The refusal
+# modes check that the firmware refuses a broker it must not talk to, with
+# the documented status, and exits 1:
+#   psk-wrongkey    the broker knows another key for the identity: IOT_ERR_TLS_PSK_REJECTED
+#   mtls-otherca    server certificate from an unrelated CA: IOT_ERR_TLS_CERT_UNTRUSTED
+#   mtls-wronghost  server certificate for another host name: IOT_ERR_TLS_HOSTNAME
 #
 # Starts a private mosquitto on 127.0.0.1 (tests/integration/broker.sh) with
 # the test PKI whose credentials the firmware has compiled in, and an
@@ -16,7 +23,7 @@
 set -uo pipefail
 
 if [ $# -ne 8 ]; then
-  echo "usage: telemetry_qemu.sh QEMU MACHINE ELF PAHO_PEER PKIDIR psk|mtls DEVICE_ID READINGS" >&2
+  echo "usage: telemetry_qemu.sh QEMU MACHINE ELF PAHO_PEER PKIDIR MODE DEVICE_ID READINGS" >&2
   exit 2
 fi
 qemu=$1 machine=$2 elf=$3 peer=$4 pki=$5 mode=$6 device=$7 readings=$8
@@ -51,14 +58,40 @@ trap 'rc=1; finish' INT TERM HUP
 fail() { echo "telemetry_qemu: $*" >&2; rc=1; exit 1; }
 
 [ -f "$pki/ca.crt" ] && [ -f "$pki/psk.hex" ] || fail "no test PKI in $pki"
+if [ "$mode" = psk-wrongkey ]; then
+  # The same PKI, but the broker holds a different key for device-1.
+  cp -r "$pki" "$state/pki"
+  pki=$state/pki
+  psk=$(cat "$pki/psk.hex")
+  printf '%s' "$(printf '%s' "$psk" | tr '0-9a-f' '1-9a-f0')" >"$pki/psk.hex"
+fi
 bash "$broker" start "$state" "$pki" >/dev/null || fail "broker did not start"
 # shellcheck disable=SC1091
 . "$state/broker.env"
+refusal=""
 case "$mode" in
   psk) tls_port=$IOT_TEST_PORT_PSK ;;
   mtls) tls_port=$IOT_TEST_PORT_MTLS ;;
-  *) fail "mode must be psk or mtls, not $mode" ;;
+  psk-wrongkey) tls_port=$IOT_TEST_PORT_PSK refusal=IOT_ERR_TLS_PSK_REJECTED ;;
+  mtls-otherca) tls_port=$IOT_TEST_PORT_OTHERCA refusal=IOT_ERR_TLS_CERT_UNTRUSTED ;;
+  mtls-wronghost) tls_port=$IOT_TEST_PORT_WRONGHOST refusal=IOT_ERR_TLS_HOSTNAME ;;
+  *) fail "unknown mode $mode" ;;
 esac
+qemu_args=(-M "$machine" -nographic -semihosting-config enable=on,target=native -icount shift=5
+  -nic "user,restrict=on,guestfwd=tcp:10.0.2.100:8883-tcp:127.0.0.1:$tls_port" -kernel "$elf")
+
+if [ -n "$refusal" ]; then
+  "$qemu" "${qemu_args[@]}" </dev/null >"$state/qemu.txt" 2>&1 &
+  qemu_pid=$!
+  wait "$qemu_pid"
+  qemu_rc=$?
+  qemu_pid=""
+  [ "$qemu_rc" -eq 1 ] || fail "firmware exit status $qemu_rc, expected 1 (refused)"
+  grep -q "^connect failed: .*($refusal)" "$state/qemu.txt" || fail "the firmware did not report $refusal"
+  cat "$state/qemu.txt"
+  rc=0
+  exit 0
+fi
 
 # The checker: an independent Paho subscriber on the plain listener.
 "$peer" sub --port "$IOT_TEST_PORT_PLAIN" --topic "devices/$device/telemetry" --qos 1 \
@@ -72,9 +105,7 @@ for _ in $(seq 1 200); do
 done
 [ -f "$state/ready" ] || fail "subscriber did not subscribe"
 
-"$qemu" -M "$machine" -nographic -semihosting-config enable=on,target=native -icount shift=5 \
-  -nic "user,restrict=on,guestfwd=tcp:10.0.2.100:8883-tcp:127.0.0.1:$tls_port" \
-  -kernel "$elf" </dev/null >"$state/qemu.txt" 2>&1 &
+"$qemu" "${qemu_args[@]}" </dev/null >"$state/qemu.txt" 2>&1 &
 qemu_pid=$!
 
 # Until the subscriber has its readings; a firmware that stops first fails.
