@@ -5,8 +5,9 @@
 #      link drops unused sections);
 #   2. per firmware image: text/data/bss after the link, heap and stack
 #      regions, flash and RAM;
-#   3. the telemetry image by component, from its link map: what each part
-#      (SDK core modules, port, Mbed TLS, lwIP, C library, application)
+#   3. the telemetry image (SDK + Mbed TLS + lwIP + port) and the key store
+#      test image by component, from their link maps: what each part (SDK
+#      core modules, port, Mbed TLS, lwIP, C library, application)
 #      contributes to the linked image.
 # Usage: tools/size_boards.sh [--no-build]
 #   Builds the two presets first unless --no-build is given (after
@@ -97,11 +98,11 @@ map_components() {
       else if (obj ~ /libcorstone_iot\.a/) {
         if (member in mod) c = "SDK core: " mod[member]
         else if (member in net) c = "port: Ethernet, lwIP and Mbed TLS glue"
-        else c = "port: Cortex-M start-up, clock, console, entropy"
+        else c = "port: Cortex-M start-up, clock, console, entropy, RAM object store"
       }
       else if (obj ~ /lib(c|g|m|gcc|c_nano|g_nano|nosys)\.a|crt|arm-none-eabi/) c = "C library and compiler runtime"
       else if (obj ~ /ram_report|port_entropy_insecure/) c = "test-only port code"
-      else c = "application (telemetry sample)"
+      else c = "application (the image code)"
       size[c, kind] += bytes; names[c] = 1
     }
     END { for (c in names) printf "%s\t%d\t%d\t%d\t%d\n", c, size[c, "text"], size[c, "data"], size[c, "bss"], size[c, "str"] }
@@ -117,7 +118,7 @@ for b in "${boards[@]}"; do
   echo
   echo "| module (objects) | text | data | bss |"
   echo "|---|---:|---:|---:|"
-  for m in common mqtt net; do
+  for m in common mqtt net keys; do
     [ -d "$dir/src/CMakeFiles/iot_core.dir/$m" ] || continue
     mapfile -t objs < <(find "$dir/src/CMakeFiles/iot_core.dir/$m" -name '*.obj' | sort)
     read -r t d s < <(sum_objects "${objs[@]}")
@@ -138,9 +139,9 @@ for b in "${boards[@]}"; do
       "$((t + d))" "$((d + s + h + k))"
   done
   echo
-  map=$dir/samples/telemetry/telemetry.map
-  if [ -f "$map" ]; then
-    echo "The telemetry image by component (linked, from telemetry.map):"
+  for map in "$dir/samples/telemetry/telemetry.map" "$dir/tests/target/target_keys_board.map"; do
+    [ -f "$map" ] || continue
+    echo "The $(basename "$map" .map) image by component (linked, from its link map):"
     echo
     echo "| component | text (without strings) | data | bss | strings before merging |"
     echo "|---|---:|---:|---:|---:|"
@@ -154,10 +155,10 @@ for b in "${boards[@]}"; do
     printf '| %s | %s | 0 | 0 | |\n' "string constants of all components, merged" "$((t - sum_text))"
     echo
     kib() { awk -v n="$1" 'BEGIN { printf "%.1f", n / 1024 }'; }
-    echo "SDK code alone (core modules common, mqtt, net; text + data): $sdk_text bytes ($(kib "$sdk_text") KiB);" \
+    echo "SDK code alone (core modules common, mqtt, net and, if linked, keys; text + data): $sdk_text bytes ($(kib "$sdk_text") KiB);" \
          "with their string constants (before merging): $((sdk_text + sdk_str)) bytes ($(kib $((sdk_text + sdk_str))) KiB)."
     echo
-  fi
+  done
 done
 echo "Heap and stack are reserved regions: linker defaults 64 KiB heap and 16 KiB stack;"
 echo "the telemetry images set 20 KiB of heap (Mbed TLS and stdio) and 8 KiB of stack."

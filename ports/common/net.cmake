@@ -5,8 +5,8 @@
 # own configuration headers (lwip/lwipopts.h, mbedtls/iot_mbedtls_config.h).
 # Included by board.cmake. Sets IOT_BOARD_NET (ON when both are present),
 # adds the port sources (LAN9118 driver, lwIP glue, Mbed TLS platform hooks)
-# and the core modules the board builds (net/ and the MQTT client join when
-# TLS is available). Third-party code is compiled with the board's flags
+# and the core modules the board builds (net/, keys/ and the MQTT client join
+# when TLS and PSA Crypto are available). Third-party code is compiled with the board's flags
 # (including -fno-branch-count-reg) and without our warnings.
 
 set(_iot_net_dir ${CMAKE_CURRENT_LIST_DIR})
@@ -69,8 +69,11 @@ list(APPEND IOT_PORT_SOURCES
   ${_iot_net_dir}/lan9118/lan9118.c
   ${_iot_net_dir}/lan9118/lan9118_netif.c
   ${_iot_net_dir}/lwip/port_tcp_lwip.c
-  ${_iot_net_dir}/mbedtls/iot_mbedtls_platform.c)
+  ${_iot_net_dir}/mbedtls/iot_mbedtls_platform.c
+  ${_iot_net_dir}/cortex_m/port_store_ram.c)
 set(IOT_PORT_LIBRARIES iot_board_mbedtls iot_board_lwip)
 set(IOT_PORT_PRIVATE_LIBRARIES iot_board_mbedtls_headers iot_board_lwip_headers)
-set(IOT_CORE_MODULES common mqtt net)
+# The key store runs over the in-image PSA Crypto core and the RAM object
+# store (cortex_m/port_store_ram.c: no isolation, not persistent).
+set(IOT_CORE_MODULES common mqtt net keys)
 set(IOT_CORE_EXCLUDE "")
