@@ -4,8 +4,8 @@
  * core (Mbed TLS) and the RAM object store (port_store_ram.c), with the
  * INSECURE test entropy (no TRNG, no TF-M). Generates a P-256 key, signs and
  * verifies, rejects a changed hash, exports the public key and verifies with
- * an imported copy, writes a CSR, finds the key again after a restart of the
- * store, refuses what the board's crypto configuration leaves out (P-384,
+ * an imported copy, writes a CSR, fills the store until it refuses with
+ * IOT_ERR_STORAGE_FULL, finds the key again after a restart of the store, refuses what the board's crypto configuration leaves out (P-384,
  * RSA) and bad arguments with their documented statuses. The exit status is
  * the number of failed checks.
  */
@@ -106,6 +106,39 @@ int main(void)
            IOT_ERR_BAD_LABEL);
     expect("import garbage", iot_key_import_public("not a key", 9u, NULL, &other),
            IOT_ERR_BAD_FORMAT);
+
+    /* Fill the RAM object store with data objects: the first one that does
+     * not fit is refused as STORAGE_FULL and changes nothing. */
+    {
+        static uint8_t blob[1500];
+        char label[8] = "data-0";
+        iot_status_t st = IOT_OK;
+        int saved = 0;
+
+        memset(blob, 0x5A, sizeof(blob));
+        while (saved < 16) {
+            label[5] = (char)('a' + saved);
+            st = iot_keystore_save(IOT_OBJ_DATA, label, blob, sizeof(blob), 0u, &other);
+            if (st != IOT_OK) {
+                break;
+            }
+            saved++;
+        }
+        printf("     %d data objects of %u bytes fit\n", saved, (unsigned)sizeof(blob));
+        expect("save into a full store", st, IOT_ERR_STORAGE_FULL);
+        check("at least one data object fit", saved >= 1);
+        expect("sign with a full store", iot_key_sign_hash(key, IOT_SIGN_ECDSA_SHA256, hash,
+                                                           sizeof(hash), sig, sizeof(sig), &sig_len),
+               IOT_OK);
+        while (saved > 0) {
+            saved--;
+            label[5] = (char)('a' + saved);
+            if (iot_keystore_find(IOT_OBJ_DATA, label, &other) != IOT_OK ||
+                iot_keystore_destroy(other) != IOT_OK) {
+                check("data object removed", 0);
+            }
+        }
+    }
 
     /* A restart of the store: the persistent key is found again, by label,
      * and still produces signatures its old public key accepts. */

@@ -27,7 +27,7 @@
 #define MEMP_NUM_TCP_SEG 16             /* queued segments, >= TCP_SND_QUEUELEN */
 #define MEMP_NUM_UDP_PCB 1              /* DHCP */
 #define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL)
-#define PBUF_POOL_SIZE 6                /* 6 frames of 1536 + headers: about 9.5 KiB */
+#define PBUF_POOL_SIZE 5                /* 5 frames of 1536 + headers: about 7.8 KiB */
 #define PBUF_POOL_BUFSIZE 1536
 
 /* Protocols. */

@@ -66,6 +66,9 @@
 #define MBEDTLS_OID_C
 #define MBEDTLS_PK_C
 #define MBEDTLS_PK_PARSE_C
+/* Writing public keys as DER: the TLS glue of the key store hands a stored
+ * key's public half to Mbed TLS that way. */
+#define MBEDTLS_PK_WRITE_C
 /* Certificates and keys can be given as PEM as well as DER. */
 #define MBEDTLS_PEM_PARSE_C
 #define MBEDTLS_BASE64_C
