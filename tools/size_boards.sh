@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
-# Footprint of the board builds: text/data/bss per module (object code as
-# compiled, before the link drops unused sections) and per firmware image
-# (after the link), for corstone300 and corstone310.
+# Footprint of the board builds, as Markdown tables (doc/sizes.md is this
+# output), for corstone300 and corstone310:
+#   1. per module: text/data/bss of the object code as compiled (before the
+#      link drops unused sections);
+#   2. per firmware image: text/data/bss after the link, heap and stack
+#      regions, flash and RAM;
+#   3. the telemetry image (SDK + Mbed TLS + lwIP + port) and the key store
+#      test image by component, from their link maps: what each part (SDK
+#      core modules, port, Mbed TLS, lwIP, C library, application)
+#      contributes to the linked image.
 # Usage: tools/size_boards.sh [--no-build]
-#   Builds the two presets first unless --no-build is given.
+#   Builds the two presets first unless --no-build is given (after
+#   tools/fetch-board-deps.sh, for the network and TLS parts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size=arm-none-eabi-size
@@ -39,29 +47,118 @@ image_sizes() {
     END { print text+0, data+0, bss+0, heap+0, stack+0 }'
 }
 
+row() { # name text data bss
+  printf '| %s | %s | %s | %s |\n' "$1" "$2" "$3" "$4"
+}
+
+# Linked size per component, from a GNU ld map file. Input sections are
+# attributed by the object or archive member they come from; members of
+# libcorstone_iot.a by their source file's folder (src/<module>, ports/...).
+map_components() {
+  local map=$1
+  local core_files port_net_files
+  core_files=$(for m in src/*/; do m=${m%/}; m=${m#src/}; for f in src/$m/*.c; do
+    [ -f "$f" ] && printf '%s=%s ' "$(basename "$f").obj" "$m"; done; done)
+  port_net_files="lan9118.c.obj lan9118_netif.c.obj port_tcp_lwip.c.obj iot_mbedtls_platform.c.obj"
+  awk -v core="$core_files" -v portnet="$port_net_files" '
+    function hex(s,   i, v, ch) {
+      v = 0; s = tolower(s); sub(/^0x/, "", s)
+      for (i = 1; i <= length(s); i++) { ch = index("0123456789abcdef", substr(s, i, 1)) - 1; v = v * 16 + ch }
+      return v
+    }
+    BEGIN {
+      n = split(core, kv, " ")
+      for (i = 1; i <= n; i++) { split(kv[i], p, "="); mod[p[1]] = p[2] }
+      n = split(portnet, pn, " ")
+      for (i = 1; i <= n; i++) net[pn[i]] = 1
+    }
+    /^Linker script and memory map/ { on = 1; next }
+    !on { next }
+    # An input section line: name, then address, size and origin (the name
+    # may stand on the line before).
+    /^ \.[^ ]+$/ { pending = $1; next }
+    {
+      if (/^ \./ && $2 ~ /^0x/ && $3 ~ /^0x/ && NF >= 4) { sec = $1; sz = $3; obj = $4 }
+      else if (pending != "" && $1 ~ /^0x/ && $2 ~ /^0x/ && NF >= 3) { sec = pending; sz = $2; obj = $3 }
+      else { pending = ""; next }
+      pending = ""
+      bytes = hex(sz)
+      if (bytes == 0) next
+      # String constants are merged across objects by the linker; the map
+      # lists them before merging: a column of their own (an upper bound),
+      # and the merged total as a row.
+      if (sec ~ /\.str[0-9]+\.[0-9]+$/) kind = "str"
+      else if (sec ~ /^\.(text|rodata|vectors|ARM\.(exidx|extab)|init_array|fini_array|glue|vfp11|v4_bx|init|fini)/) kind = "text"
+      else if (sec ~ /^\.data/) kind = "data"
+      else if (sec ~ /^\.(bss|COMMON)/ || sec == "COMMON") kind = "bss"
+      else next
+      member = obj; sub(/^.*\(/, "", member); sub(/\)$/, "", member)
+      if (obj ~ /libiot_board_mbedtls\.a/) c = "Mbed TLS 2.28.3"
+      else if (obj ~ /libiot_board_lwip\.a/) c = "lwIP 2.1.3"
+      else if (obj ~ /libcorstone_iot\.a/) {
+        if (member in mod) c = "SDK core: " mod[member]
+        else if (member in net) c = "port: Ethernet, lwIP and Mbed TLS glue"
+        else c = "port: Cortex-M start-up, clock, console, entropy, RAM object store"
+      }
+      else if (obj ~ /lib(c|g|m|gcc|c_nano|g_nano|nosys)\.a|crt|arm-none-eabi/) c = "C library and compiler runtime"
+      else if (obj ~ /ram_report|port_entropy_insecure/) c = "test-only port code"
+      else c = "application (the image code)"
+      size[c, kind] += bytes; names[c] = 1
+    }
+    END { for (c in names) printf "%s\t%d\t%d\t%d\t%d\n", c, size[c, "text"], size[c, "data"], size[c, "bss"], size[c, "str"] }
+  ' "$map" | sort
+}
+
 for b in "${boards[@]}"; do
   dir=build/$b
   [ -d "$dir/src" ] || { echo "size_boards: $dir not built (run without --no-build)"; exit 1; }
-  echo "== $b ($(grep -m1 -o '"[^"]*"' ports/$b/board.h | tr -d '"'); -Os)"
+  echo "## $b ($(grep -m1 -o '"[^"]*"' ports/$b/board.h | tr -d '"'); -Os)"
   echo
-  printf '%-26s %8s %8s %8s\n' "module (objects)" text data bss
-  for m in common mqtt; do
+  echo "Modules (object code as compiled, before the link drops unused sections):"
+  echo
+  echo "| module (objects) | text | data | bss |"
+  echo "|---|---:|---:|---:|"
+  for m in common mqtt net keys; do
+    [ -d "$dir/src/CMakeFiles/iot_core.dir/$m" ] || continue
     mapfile -t objs < <(find "$dir/src/CMakeFiles/iot_core.dir/$m" -name '*.obj' | sort)
     read -r t d s < <(sum_objects "${objs[@]}")
-    printf '%-26s %8s %8s %8s\n' "core: $m" "$t" "$d" "$s"
+    row "SDK core: $m" "$t" "$d" "$s"
   done
   mapfile -t objs < <(find "$dir/src/CMakeFiles/iot_port.dir" -name '*.obj' | sort)
   read -r t d s < <(sum_objects "${objs[@]}")
-  printf '%-26s %8s %8s %8s\n' "port: $b" "$t" "$d" "$s"
+  row "port: $b" "$t" "$d" "$s"
   echo
-  printf '%-26s %8s %8s %8s %8s %8s %9s %9s\n' "image (linked)" text data bss heap stack flash ram
+  echo "Images (linked; flash = text + data, ram = data + bss + heap + stack):"
+  echo
+  echo "| image | text | data | bss | heap | stack | flash | ram |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|"
   for elf in "$dir"/samples/*/*.elf "$dir"/tests/target/*.elf; do
     [ -f "$elf" ] || continue
     read -r t d s h k < <(image_sizes "$elf")
-    printf '%-26s %8s %8s %8s %8s %8s %9s %9s\n' "$(basename "$elf" .elf)" "$t" "$d" "$s" "$h" "$k" \
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$(basename "$elf" .elf)" "$t" "$d" "$s" "$h" "$k" \
       "$((t + d))" "$((d + s + h + k))"
   done
   echo
+  for map in "$dir/samples/telemetry/telemetry.map" "$dir/tests/target/target_keys_board.map"; do
+    [ -f "$map" ] || continue
+    echo "The $(basename "$map" .map) image by component (linked, from its link map):"
+    echo
+    echo "| component | text (without strings) | data | bss | strings before merging |"
+    echo "|---|---:|---:|---:|---:|"
+    sdk_text=0 sdk_str=0 sum_text=0
+    while IFS=$'\t' read -r c t d s k; do
+      printf '| %s | %s | %s | %s | %s |\n' "$c" "$t" "$d" "$s" "$k"
+      sum_text=$((sum_text + t))
+      case "$c" in "SDK core: "*) sdk_text=$((sdk_text + t + d)) sdk_str=$((sdk_str + k)) ;; esac
+    done < <(map_components "$map")
+    read -r t _ < <(image_sizes "${map%.map}.elf")
+    printf '| %s | %s | 0 | 0 | |\n' "string constants of all components, merged" "$((t - sum_text))"
+    echo
+    kib() { awk -v n="$1" 'BEGIN { printf "%.1f", n / 1024 }'; }
+    echo "SDK code alone (core modules common, mqtt, net and, if linked, keys; text + data): $sdk_text bytes ($(kib "$sdk_text") KiB);" \
+         "with their string constants (before merging): $((sdk_text + sdk_str)) bytes ($(kib $((sdk_text + sdk_str))) KiB)."
+    echo
+  done
 done
-echo "flash = text + data (initial values); ram = data + bss + heap + stack."
-echo "Heap and stack are reserved regions (linker defaults: 64 KiB heap, 16 KiB stack)."
+echo "Heap and stack are reserved regions: linker defaults 64 KiB heap and 16 KiB stack;"
+echo "the telemetry images set 20 KiB of heap (Mbed TLS and stdio) and 8 KiB of stack."

@@ -3,7 +3,9 @@
 #   1. posix-release (gcc): unit, integration, header, install/consumer, docs, ABI tests
 #   2. posix-debug-asan (clang): the same suite under AddressSanitizer + UBSan
 #   3. corstone300 / corstone310: the core, blinky and the portable unit tests
-#      cross-built for each board; on corstone300 they run in QEMU (mps3-an547)
+#      cross-built for each board; on corstone300 they run in QEMU (mps3-an547),
+#      with the telemetry firmware talking TLS to a private mosquitto
+#      (board.telemetry_qemu, board.telemetry_qemu_mtls)
 # Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -21,4 +21,7 @@
 #define IOT_BOARD_UART_CLK_HZ 25000000u
 #define IOT_BOARD_UART_BAUD 115200u
 
+/* LAN9118 Ethernet controller (Secure alias 0x51400000), polled. */
+#define IOT_BOARD_ETH_BASE 0x41400000u
+
 #endif /* IOT_BOARD_H */

@@ -10,8 +10,6 @@ set(IOT_BOARD_LINKER_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/an547.ld)
 # On-target tests run in QEMU's model of this board (tests/target).
 set(IOT_BOARD_QEMU_MACHINE mps3-an547)
 include(${CMAKE_CURRENT_LIST_DIR}/../common/cortex_m/board.cmake)
-# TLS (net/), and the client that embeds it, join when Mbed TLS is
-# cross-built for the board.
-set(IOT_CORE_MODULES common mqtt)
-set(IOT_CORE_EXCLUDE mqtt/mqtt_client.c)
+# board.cmake sets IOT_CORE_MODULES: TLS (net/) and the MQTT client join
+# when lwIP and Mbed TLS are there to be cross-built (ports/common/net.cmake).
 set(IOT_PKGCONFIG_LIBS_PRIVATE "")

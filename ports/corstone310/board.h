@@ -22,4 +22,8 @@
 #define IOT_BOARD_UART_CLK_HZ 25000000u
 #define IOT_BOARD_UART_BAUD 115200u
 
+/* LAN9118 Ethernet controller at the address of the other MPS3 images
+ * (not verified on this board: no emulator model), polled. */
+#define IOT_BOARD_ETH_BASE 0x41400000u
+
 #endif /* IOT_BOARD_H */

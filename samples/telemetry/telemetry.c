@@ -46,6 +46,11 @@ static void on_event(iot_client_t *client, iot_event_t event, iot_status_t statu
     fflush(stdout);
 }
 
+uint32_t telemetry_commands_received(void)
+{
+    return g_commands;
+}
+
 int telemetry_run(const telemetry_config_t *cfg)
 {
     iot_connect_options_t opts = IOT_CONNECT_OPTIONS_INIT;

@@ -22,4 +22,7 @@ typedef struct telemetry_config {
  * Returns 0 on success, 1 on failure. */
 int telemetry_run(const telemetry_config_t *cfg);
 
+/* Commands received on devices/<id>/commands since start. */
+uint32_t telemetry_commands_received(void);
+
 #endif /* TELEMETRY_H */

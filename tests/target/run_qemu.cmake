@@ -3,7 +3,11 @@
 # firmware's exit status (semihosting SYS_EXIT_EXTENDED) must be 0 and, when
 # EXPECT is set, its console output must match that regular expression.
 #   cmake -DQEMU=<qemu-system-arm> -DMACHINE=<machine> -DELF=<image>
-#         [-DEXPECT=<regex>] [-DTIMEOUT=<seconds>] -P run_qemu.cmake
+#         [-DEXPECT=<regex>] [-DTIMEOUT=<seconds>] [-DNIC=<-nic options>]
+#         [-DEXPECT_EXIT=<status>] -P run_qemu.cmake
+# EXPECT_EXIT is the exit status that passes (default 0).
+# NIC attaches the board's Ethernet controller to a QEMU network (for example
+# user,restrict=on); without it the board has none.
 # -icount shift=5 makes the run deterministic (virtual time advances by
 # instruction count) and lets idle waits skip ahead.
 if(NOT QEMU)
@@ -12,15 +16,22 @@ endif()
 if(NOT TIMEOUT)
   set(TIMEOUT 120)
 endif()
+set(nic_args "")
+if(NIC)
+  set(nic_args -nic ${NIC})
+endif()
 execute_process(
-  COMMAND ${QEMU} -M ${MACHINE} -nographic
+  COMMAND ${QEMU} -M ${MACHINE} -nographic ${nic_args}
           -semihosting-config enable=on,target=native -icount shift=5 -kernel ${ELF}
   INPUT_FILE /dev/null
   OUTPUT_VARIABLE out ERROR_VARIABLE out ECHO_OUTPUT_VARIABLE ECHO_ERROR_VARIABLE
   RESULT_VARIABLE rc
   TIMEOUT ${TIMEOUT})
-if(NOT rc STREQUAL "0")
-  message(FATAL_ERROR "${ELF}: exit status ${rc}")
+if(NOT DEFINED EXPECT_EXIT)
+  set(EXPECT_EXIT 0)
+endif()
+if(NOT rc STREQUAL "${EXPECT_EXIT}")
+  message(FATAL_ERROR "${ELF}: exit status ${rc}, expected ${EXPECT_EXIT}")
 endif()
 if(EXPECT AND NOT out MATCHES "${EXPECT}")
   message(FATAL_ERROR "${ELF}: output does not match '${EXPECT}'")

@@ -23,6 +23,13 @@ set(_iot_cmsdk_dir ${CMAKE_CURRENT_LIST_DIR}/../cmsdk)
 add_compile_options(-fno-short-enums)
 add_link_options(LINKER:--no-enum-size-warning)
 
+# The SDK configuration of the boards (ports/common/iot_board_config.h),
+# unless the product gives its own IOT_CONFIG_FILE. Defined for every source
+# of the build, so that the library, the tests and the application agree.
+if(NOT IOT_CONFIG_FILE)
+  add_compile_definitions("IOT_CONFIG_FILE=\"${_iot_cm_dir}/../iot_board_config.h\"")
+endif()
+
 # Firmware is linked at fixed addresses: position-independent code would only
 # add a global offset table (the top-level default suits shared libraries).
 set(CMAKE_POSITION_INDEPENDENT_CODE OFF)
@@ -58,6 +65,8 @@ endif()
 option(IOT_BOARD_TESTS "Build the portable unit tests as firmware images (tests/target)" ON)
 set(IOT_BOARD_DEPS_DIR "${PROJECT_SOURCE_DIR}/build/_deps" CACHE PATH
     "Where tools/fetch-board-deps.sh unpacked the third-party sources for boards")
+# lwIP, Mbed TLS and the network port, when their sources are there.
+include(${_iot_cm_dir}/../net.cmake)
 if(IOT_BOARD_TESTS)
   enable_testing()
 endif()
@@ -72,7 +81,8 @@ endfunction()
 # The port's sources see the board's headers; the library target exists only
 # once src/ is processed, so this runs at the end of the top-level CMakeLists.txt.
 function(_iot_board_finish)
-  target_include_directories(iot_port PRIVATE ${IOT_BOARD_DIR} ${_iot_cm_dir} ${_iot_cmsdk_dir})
+  target_include_directories(iot_port PRIVATE ${IOT_BOARD_DIR} ${_iot_cm_dir} ${_iot_cmsdk_dir}
+                             ${_iot_cm_dir}/../lan9118)
 endfunction()
 cmake_language(DEFER DIRECTORY ${CMAKE_SOURCE_DIR} CALL _iot_board_finish)
 

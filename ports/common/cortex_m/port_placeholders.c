@@ -1,61 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * PLACEHOLDERS. TCP sockets and firmware slots are not implemented on the
- * board ports yet: sockets arrive with the Ethernet driver and the lwIP glue
- * (the networking phase), firmware slots with TF-M's Firmware Update service.
- * Until then every call validates its arguments as port.h documents and
- * otherwise returns IOT_ERR_NOT_SUPPORTED.
+ * PLACEHOLDERS. Firmware slots are not implemented on the board ports yet:
+ * they arrive with TF-M's Firmware Update service. Until then every call
+ * validates its arguments as port.h documents and otherwise returns
+ * IOT_ERR_NOT_SUPPORTED.
  */
 #include <corstone_iot/port.h>
-
-/* ---- TCP sockets: placeholder until networking lands ---- */
-
-iot_status_t iot_port_tcp_connect(iot_port_socket_t *sock, const char *host, uint16_t port,
-                                  uint32_t timeout_ms)
-{
-    (void)timeout_ms;
-    if (sock == NULL || host == NULL || port == 0u) {
-        return IOT_ERR_INVALID_ARG;
-    }
-    sock->handle = -1;
-    return IOT_ERR_NOT_SUPPORTED;
-}
-
-iot_status_t iot_port_tcp_send(iot_port_socket_t *sock, const uint8_t *data, size_t len,
-                               uint32_t timeout_ms, size_t *sent)
-{
-    (void)timeout_ms;
-    if (sock == NULL || data == NULL || len == 0u || sent == NULL || sock->handle < 0) {
-        return IOT_ERR_INVALID_ARG;
-    }
-    return IOT_ERR_NOT_SUPPORTED;
-}
-
-iot_status_t iot_port_tcp_recv(iot_port_socket_t *sock, uint8_t *buf, size_t len,
-                               uint32_t timeout_ms, size_t *received)
-{
-    (void)timeout_ms;
-    if (sock == NULL || buf == NULL || len == 0u || received == NULL || sock->handle < 0) {
-        return IOT_ERR_INVALID_ARG;
-    }
-    return IOT_ERR_NOT_SUPPORTED;
-}
-
-iot_status_t iot_port_tcp_wait_readable(iot_port_socket_t *sock, uint32_t timeout_ms)
-{
-    (void)timeout_ms;
-    if (sock == NULL || sock->handle < 0) {
-        return IOT_ERR_INVALID_ARG;
-    }
-    return IOT_ERR_NOT_SUPPORTED;
-}
-
-void iot_port_tcp_close(iot_port_socket_t *sock)
-{
-    if (sock != NULL) {
-        sock->handle = -1;
-    }
-}
 
 /* ---- Firmware slots: placeholder until TF-M's Firmware Update service lands ---- */
 

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * SDK configuration of the board builds (IOT_CONFIG_FILE; a product's own
+ * -DIOT_CONFIG_FILE=... replaces it): one MQTT client with buffers sized for
+ * a sensor's messages, and a small key store, so that the telemetry firmware
+ * (SDK, Mbed TLS, lwIP, port) stays within 64 KiB of RAM. Everything not set here keeps the
+ * default of <corstone_iot/config.h>. RAM per setting is in doc/boards.md.
+ */
+#ifndef IOT_BOARD_CONFIG_H
+#define IOT_BOARD_CONFIG_H
+
+#define IOT_CONFIG_MQTT_MAX_CLIENTS 1          /* one broker connection */
+#define IOT_CONFIG_MQTT_RX_BUFFER_SIZE 2048    /* largest incoming packet */
+#define IOT_CONFIG_MQTT_QUEUE_SIZE 2048        /* outgoing QoS 1/2 messages until acknowledged */
+#define IOT_CONFIG_MQTT_MAX_INFLIGHT 8
+#define IOT_CONFIG_MQTT_MAX_SUBSCRIPTIONS 4
+#define IOT_CONFIG_MQTT_MAX_HOST_LEN 64
+/* Key store over the in-image RAM object store (port_store_ram.c). */
+#define IOT_CONFIG_KEYS_MAX_OBJECTS 8
+#define IOT_CONFIG_KEYS_MAX_OBJECT_SIZE 2048   /* the key store's minimum */
+
+#endif /* IOT_BOARD_CONFIG_H */

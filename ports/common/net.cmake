@@ -1,0 +1,79 @@
+# SPDX-License-Identifier: Apache-2.0
+# Networking and TLS of the Cortex-M board ports: lwIP 2.1.3 and Mbed TLS
+# 2.28.3, cross-built from the Debian source packages that
+# tools/fetch-board-deps.sh unpacks into IOT_BOARD_DEPS_DIR, with the SDK's
+# own configuration headers (lwip/lwipopts.h, mbedtls/iot_mbedtls_config.h).
+# Included by board.cmake. Sets IOT_BOARD_NET (ON when both are present),
+# adds the port sources (LAN9118 driver, lwIP glue, Mbed TLS platform hooks)
+# and the core modules the board builds (net/, keys/ and the MQTT client join
+# when TLS and PSA Crypto are available). Third-party code is compiled with the board's flags
+# (including -fno-branch-count-reg) and without our warnings.
+
+set(_iot_net_dir ${CMAKE_CURRENT_LIST_DIR})
+set(IOT_BOARD_LWIP_DIR ${IOT_BOARD_DEPS_DIR}/lwip-2.1.3+dfsg1)
+set(IOT_BOARD_MBEDTLS_DIR ${IOT_BOARD_DEPS_DIR}/mbedtls-2.28.3)
+
+if(EXISTS ${IOT_BOARD_LWIP_DIR}/src/core/tcp.c AND EXISTS ${IOT_BOARD_MBEDTLS_DIR}/library/ssl_tls.c)
+  set(IOT_BOARD_NET ON)
+else()
+  set(IOT_BOARD_NET OFF)
+  message(WARNING "Board build without networking and TLS: no lwIP/Mbed TLS source in "
+                  "${IOT_BOARD_DEPS_DIR}. Run tools/fetch-board-deps.sh, then configure again.")
+endif()
+
+if(NOT IOT_BOARD_NET)
+  list(APPEND IOT_PORT_SOURCES ${_iot_net_dir}/cortex_m/port_tcp_none.c)
+  set(IOT_CORE_MODULES common mqtt)
+  set(IOT_CORE_EXCLUDE mqtt/mqtt_client.c)
+  return()
+endif()
+
+# ---- Mbed TLS: every library source; the configuration leaves out what is
+# not needed, and the link drops what is not called.
+file(GLOB _mbedtls_srcs ${IOT_BOARD_MBEDTLS_DIR}/library/*.c)
+# Headers and configuration alone (what the SDK's own objects compile with).
+add_library(iot_board_mbedtls_headers INTERFACE)
+target_include_directories(iot_board_mbedtls_headers SYSTEM INTERFACE
+  $<BUILD_INTERFACE:${IOT_BOARD_MBEDTLS_DIR}/include> $<BUILD_INTERFACE:${_iot_net_dir}/mbedtls>)
+target_compile_definitions(iot_board_mbedtls_headers INTERFACE MBEDTLS_CONFIG_FILE="iot_mbedtls_config.h")
+add_library(iot_board_mbedtls STATIC ${_mbedtls_srcs})
+target_link_libraries(iot_board_mbedtls PUBLIC iot_board_mbedtls_headers)
+target_include_directories(iot_board_mbedtls PRIVATE ${IOT_BOARD_MBEDTLS_DIR}/library)
+target_compile_options(iot_board_mbedtls PRIVATE -w)
+# mbedtls_hardware_poll() and the pool set-up live in the port (library
+# cycle: the linker searches both again).
+target_link_libraries(iot_board_mbedtls INTERFACE corstone_iot_static)
+
+# ---- lwIP: the core, IPv4 with DHCP, Ethernet; no sockets or netconn.
+set(_lwip ${IOT_BOARD_LWIP_DIR}/src)
+add_library(iot_board_lwip_headers INTERFACE)
+target_include_directories(iot_board_lwip_headers SYSTEM INTERFACE
+  $<BUILD_INTERFACE:${_lwip}/include> $<BUILD_INTERFACE:${_iot_net_dir}/lwip>)
+add_library(iot_board_lwip STATIC
+  ${_lwip}/core/init.c ${_lwip}/core/def.c ${_lwip}/core/inet_chksum.c ${_lwip}/core/ip.c
+  ${_lwip}/core/mem.c ${_lwip}/core/memp.c ${_lwip}/core/netif.c ${_lwip}/core/pbuf.c
+  ${_lwip}/core/tcp.c ${_lwip}/core/tcp_in.c ${_lwip}/core/tcp_out.c ${_lwip}/core/timeouts.c
+  ${_lwip}/core/udp.c
+  ${_lwip}/core/ipv4/dhcp.c ${_lwip}/core/ipv4/etharp.c ${_lwip}/core/ipv4/icmp.c
+  ${_lwip}/core/ipv4/ip4.c ${_lwip}/core/ipv4/ip4_addr.c ${_lwip}/core/ipv4/ip4_frag.c
+  ${_lwip}/netif/ethernet.c)
+target_link_libraries(iot_board_lwip PUBLIC iot_board_lwip_headers)
+target_compile_options(iot_board_lwip PRIVATE -w)
+target_link_libraries(iot_board_lwip INTERFACE corstone_iot_static)
+
+# Installed next to libcorstone_iot.a: firmware links all three.
+install(TARGETS iot_board_mbedtls iot_board_lwip iot_board_mbedtls_headers iot_board_lwip_headers
+        EXPORT corstone_iotTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+
+list(APPEND IOT_PORT_SOURCES
+  ${_iot_net_dir}/lan9118/lan9118.c
+  ${_iot_net_dir}/lan9118/lan9118_netif.c
+  ${_iot_net_dir}/lwip/port_tcp_lwip.c
+  ${_iot_net_dir}/mbedtls/iot_mbedtls_platform.c
+  ${_iot_net_dir}/cortex_m/port_store_ram.c)
+set(IOT_PORT_LIBRARIES iot_board_mbedtls iot_board_lwip)
+set(IOT_PORT_PRIVATE_LIBRARIES iot_board_mbedtls_headers iot_board_lwip_headers)
+# The key store runs over the in-image PSA Crypto core and the RAM object
+# store (cortex_m/port_store_ram.c: no isolation, not persistent).
+set(IOT_CORE_MODULES common mqtt net keys)
+set(IOT_CORE_EXCLUDE "")
