@@ -19,6 +19,7 @@ static void usage(void)
             "usage: psk_device --port P --identity ID --psk-hex HEX --store DIR\n"
             "                  [--attest-key-hex HEX] [--host H] [--count N] [--interval-ms MS]\n"
             "                  [--qos 0|1] [--payload-bytes N] [--lifecycle 0xNNNN]\n"
+            "                  [--subscribe-extra FILTER]\n"
             "  The attestation key is imported into the key store in DIR on first use\n"
             "  (label \"attestation\"); later runs find it there.\n");
 }
@@ -86,6 +87,7 @@ int main(int argc, char **argv)
     const char *psk_hex = NULL;
     const char *attest_hex = NULL;
     const char *store = NULL;
+    const char *extra_filter = NULL;
     long count = 10;
     long interval_ms = 1000;
     long payload_bytes = 0;
@@ -120,6 +122,8 @@ int main(int argc, char **argv)
             qos = atoi(v);
         } else if (strcmp(k, "--payload-bytes") == 0) {
             payload_bytes = atol(v);
+        } else if (strcmp(k, "--subscribe-extra") == 0) {
+            extra_filter = v;
         } else if (strcmp(k, "--lifecycle") == 0) {
             (void)iot_posix_attest_set_lifecycle((uint16_t)strtoul(v, NULL, 0));
         } else {
@@ -173,6 +177,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "psk_device %s: subscribe failed: %s\n", identity, iot_status_name(st));
         iot_disconnect(c);
         return 1;
+    }
+    if (extra_filter != NULL) {
+        st = iot_subscribe(c, extra_filter, IOT_QOS1, on_command, NULL);
+        if (st != IOT_OK) {
+            fprintf(stderr, "psk_device %s: subscribe %s failed: %s\n", identity, extra_filter,
+                    iot_status_name(st));
+            iot_disconnect(c);
+            return 1;
+        }
     }
     (void)snprintf(topic, sizeof(topic), "devices/%s/telemetry", identity);
     for (i = 0; i < count; i++) {
