@@ -113,7 +113,13 @@ int main(int argc, char **argv)
     if (cmd_id != NULL) {
         char topic[160];
         (void)snprintf(topic, sizeof(topic), "devices/%s/cmd", cmd_id);
-        (void)iot_publish(c, topic, cmd_text, strlen(cmd_text), IOT_QOS1, false);
+        st = iot_publish(c, topic, cmd_text, strlen(cmd_text), IOT_QOS1, false);
+        if (st == IOT_OK) {
+            st = iot_flush(c, 5000);
+        }
+        if (st != IOT_OK) {
+            fprintf(stderr, "gateway_monitor: command not sent: %s\n", iot_status_name(st));
+        }
     }
     start = now_s();
     while (count < 0 || g_received < count) {

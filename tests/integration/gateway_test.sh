@@ -7,6 +7,7 @@
 #                    <- gateway_monitor (subscribes upstream, counts readings)
 #
 # 1. three devices with distinct identities: the monitor gets every reading;
+#    a command published upstream reaches its device;
 # 2. refusals, each checked in the gateway's log with its reason: wrong PSK,
 #    unknown identity, bad MAC, stale nonce, measurement not allowed,
 #    lifecycle, publish and subscribe outside the namespace;
@@ -131,6 +132,22 @@ missing=$(check_readings "$work/mon1.out" $N)
 [ "$missing" -eq 0 ] && pass "every reading of dev-1, dev-2, dev-3 seen upstream" || fail "$missing readings missing upstream"
 n_att=$(grep -c "attested .* identity=dev-[123]$" "$work/gw.log")
 [ "$n_att" -eq 3 ] && pass "three devices attested" || fail "attested $n_att devices, expected 3"
+
+# ---- 1b. upstream -> device: a command reaches the device ----------------
+run_device dev-2 "${PSK[dev-2]}" "${AKEY[dev-2]}" "$device" --count 150 --interval-ms 100 \
+  > "$work/dev-2-cmd.out" 2>&1 &
+cmd_dev=$!
+pids+=("$cmd_dev")
+got_cmd=0
+for _ in $(seq 40); do
+  "$monitor" "${mon_args[@]}" --client-id mon-cmd --count 0 --send-command dev-2 "blink-$$" \
+    > /dev/null 2>&1
+  sleep 0.5
+  if grep -q "command devices/dev-2/cmd: blink-$$" "$work/dev-2-cmd.out"; then got_cmd=1; break; fi
+done
+[ "$got_cmd" -eq 1 ] && pass "a command from upstream reached dev-2 through the gateway" ||
+  fail "the command never reached dev-2"
+kill "$cmd_dev" 2>/dev/null; wait "$cmd_dev" 2>/dev/null
 
 # ---- 2. refusals, each with its reason -------------------------------------
 if run_device dev-wrongpsk "$(rand_hex 32)" "${AKEY[dev-wrongpsk]}" "$device" --count 1 > "$work/r1.out" 2>&1; then
