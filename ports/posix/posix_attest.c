@@ -6,8 +6,8 @@
  * and a component has an active image file, the component is that file
  * (SHA-256 of its bytes; version from its MCUboot header when it has one).
  * Otherwise the one component is the running program itself
- * (/proc/self/exe, type "APP", version = the SDK version): on a host, that
- * is the software that answers the challenge. The boot seed is drawn from
+ * (/proc/self/exe, type "APP", version = the SDK version, measured once per
+ * process): on a host, that is the software that answers the challenge. The boot seed is drawn from
  * the entropy source once per process; the implementation id is a fixed
  * hash naming this port. */
 #include <stdio.h>
@@ -27,6 +27,10 @@ static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint16_t g_lifecycle = IOT_ATTEST_LIFECYCLE_SECURED;
 static uint8_t g_boot_seed[32];
 static int g_seeded;
+/* The running program cannot change while it runs (the kernel refuses to
+ * write to an executing file), so it is measured once per process. */
+static uint8_t g_exe_measurement[32];
+static int g_exe_measured;
 
 iot_status_t iot_posix_attest_set_lifecycle(uint16_t lifecycle)
 {
@@ -161,7 +165,14 @@ iot_status_t iot_port_attest_claims(iot_port_attest_claims_t *claims)
         size_t head_len = 0;
         iot_port_attest_component_t *sw = &claims->components[0];
 
-        st = hash_file("/proc/self/exe", sw->measurement, head, &head_len);
+        pthread_mutex_lock(&g_lock);
+        st = IOT_OK;
+        if (!g_exe_measured) {
+            st = hash_file("/proc/self/exe", g_exe_measurement, head, &head_len);
+            g_exe_measured = (st == IOT_OK);
+        }
+        memcpy(sw->measurement, g_exe_measurement, sizeof(sw->measurement));
+        pthread_mutex_unlock(&g_lock);
         if (st != IOT_OK) {
             return (st == IOT_ERR_NOT_FOUND) ? IOT_ERR_IO : st;
         }

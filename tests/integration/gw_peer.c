@@ -33,8 +33,22 @@
 
 static mbedtls_ssl_context g_ssl;
 static mbedtls_net_context g_net;
+static mbedtls_ssl_config g_conf;
+static mbedtls_entropy_context g_ent;
+static mbedtls_ctr_drbg_context g_drbg;
 static uint8_t g_rx[8192];
 static size_t g_rx_len;
+
+/* Every exit path releases everything (the test runs under LeakSanitizer too). */
+static void release(void)
+{
+    mbedtls_net_free(&g_net);
+    mbedtls_ssl_free(&g_ssl);
+    mbedtls_ssl_config_free(&g_conf);
+    mbedtls_ctr_drbg_free(&g_drbg);
+    mbedtls_entropy_free(&g_ent);
+    iot_keystore_deinit();
+}
 
 static int hex(const char *h, uint8_t *out, size_t cap, size_t *len)
 {
@@ -134,9 +148,6 @@ static int tcp_connect(int port)
 int main(int argc, char **argv)
 {
     static const char pers[] = "gw_peer";
-    mbedtls_ssl_config conf;
-    mbedtls_entropy_context ent;
-    mbedtls_ctr_drbg_context drbg;
     uint8_t psk[64];
     uint8_t akey[64];
     size_t psk_len = 0;
@@ -160,6 +171,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: gw_peer MODE PORT IDENTITY PSK_HEX STORE_DIR ATTEST_KEY_HEX\n");
         return 2;
     }
+    mbedtls_net_init(&g_net);
+    mbedtls_ssl_init(&g_ssl);
+    mbedtls_ssl_config_init(&g_conf);
+    mbedtls_entropy_init(&g_ent);
+    mbedtls_ctr_drbg_init(&g_drbg);
+    atexit(release);
     mode = argv[1];
     port = atoi(argv[2]);
     identity = argv[3];
@@ -171,7 +188,6 @@ int main(int argc, char **argv)
         iot_key_import_psk(akey, akey_len, &ko, &id) != IOT_OK) {
         return 2;
     }
-    mbedtls_net_init(&g_net);
     if (tcp_connect(port) != 0) {
         fprintf(stderr, "gw_peer: cannot connect to 127.0.0.1:%d\n", port);
         return 2;
@@ -180,7 +196,6 @@ int main(int argc, char **argv)
         /* Not TLS at all: an HTTP request and binary noise. */
         static const char junk[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n\x00\xff\xfe\x16\x03\x01\x00\x05";
         (void)mbedtls_net_send(&g_net, (const unsigned char *)junk, sizeof(junk));
-        mbedtls_ssl_init(&g_ssl);
         {
             unsigned char b[256];
             int r;
@@ -198,20 +213,16 @@ int main(int argc, char **argv)
         }
     }
 
-    mbedtls_ssl_init(&g_ssl);
-    mbedtls_ssl_config_init(&conf);
-    mbedtls_entropy_init(&ent);
-    mbedtls_ctr_drbg_init(&drbg);
-    if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &ent, (const unsigned char *)pers,
+    if (mbedtls_ctr_drbg_seed(&g_drbg, mbedtls_entropy_func, &g_ent, (const unsigned char *)pers,
                               sizeof(pers) - 1u) != 0 ||
-        mbedtls_ssl_config_defaults(&conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
+        mbedtls_ssl_config_defaults(&g_conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
                                     MBEDTLS_SSL_PRESET_DEFAULT) != 0 ||
-        mbedtls_ssl_conf_psk(&conf, psk, psk_len, (const unsigned char *)identity, strlen(identity)) != 0) {
+        mbedtls_ssl_conf_psk(&g_conf, psk, psk_len, (const unsigned char *)identity, strlen(identity)) != 0) {
         return 2;
     }
-    mbedtls_ssl_conf_rng(&conf, mbedtls_ctr_drbg_random, &drbg);
-    mbedtls_ssl_conf_read_timeout(&conf, 10000);
-    if (mbedtls_ssl_setup(&g_ssl, &conf) != 0) {
+    mbedtls_ssl_conf_rng(&g_conf, mbedtls_ctr_drbg_random, &g_drbg);
+    mbedtls_ssl_conf_read_timeout(&g_conf, 10000);
+    if (mbedtls_ssl_setup(&g_ssl, &g_conf) != 0) {
         return 2;
     }
     mbedtls_ssl_set_bio(&g_ssl, &g_net, mbedtls_net_send, NULL, mbedtls_net_recv_timeout);
@@ -308,6 +319,7 @@ int main(int argc, char **argv)
                 (void)setsockopt(g_net.fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
             }
             close(g_net.fd);
+            g_net.fd = -1;
             printf("gw_peer: vanished mid-packet\n");
             return 0;
         }
@@ -325,11 +337,5 @@ int main(int argc, char **argv)
     }
     printf("gw_peer: accepted and acknowledged\n");
     mbedtls_ssl_close_notify(&g_ssl);
-    mbedtls_net_free(&g_net);
-    mbedtls_ssl_free(&g_ssl);
-    mbedtls_ssl_config_free(&conf);
-    mbedtls_ctr_drbg_free(&drbg);
-    mbedtls_entropy_free(&ent);
-    iot_keystore_deinit();
     return 0;
 }

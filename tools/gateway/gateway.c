@@ -627,9 +627,21 @@ static void parse_rx(session_t *s)
 
 /* ---- TLS ---------------------------------------------------------------------- */
 
+static int bio_send(void *ctx, const unsigned char *buf, size_t len)
+{
+    session_t *s = ctx;
+    return mbedtls_net_send(&s->net, buf, len);
+}
+
+static int bio_recv(void *ctx, unsigned char *buf, size_t len)
+{
+    session_t *s = ctx;
+    return mbedtls_net_recv(&s->net, buf, len);
+}
+
 static int psk_cb(void *ctx, mbedtls_ssl_context *ssl, const unsigned char *id, size_t len)
 {
-    session_t *s = (session_t *)((char *)ssl - offsetof(session_t, ssl));
+    session_t *s = ssl->p_bio; /* the session itself is the I/O context */
     const gw_device_t *d = gw_config_find_device(&g_cfg, (const char *)id, len);
     size_t i;
 
@@ -789,7 +801,7 @@ static void accept_all(int lfd)
             free(s);
             continue;
         }
-        mbedtls_ssl_set_bio(&s->ssl, &s->net, mbedtls_net_send, mbedtls_net_recv, NULL);
+        mbedtls_ssl_set_bio(&s->ssl, s, bio_send, bio_recv, NULL);
         s->state = S_HANDSHAKE;
         s->deadline_ms = now_ms() + g_cfg.attest_timeout_ms;
         s->next = g_sessions;
