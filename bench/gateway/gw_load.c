@@ -462,7 +462,7 @@ int main(int argc, char **argv)
             pump(200);
         }
         if (pid > 0) {
-            printf("idle: %zu sessions held %ld s; server RSS %ld KiB (peak %ld KiB), %.1f KiB per session\n",
+            printf("idle: %zu sessions held %ld s; server RSS %ld KiB (peak %ld KiB), per-session %.1f KiB\n",
                    g_up, hold, rss_kib(pid, "VmRSS:"), rss_kib(pid, "VmHWM:"),
                    g_up > 0 ? (double)rss_kib(pid, "VmRSS:") / (double)g_up : 0.0);
         }
