@@ -54,7 +54,7 @@ expect_log() {
 # ---- device database and configuration ------------------------------------
 declare -A PSK AKEY
 ids=(dev-1 dev-2 dev-3 dev-wrongpsk bad-mac tampered peer-stale peer-outside peer-sub
-     peer-vanish peer-garbage peer-garbage2 peer-lifecycle peer-ok)
+     peer-vanish peer-garbage peer-garbage2 peer-lifecycle peer-ok peer-trunc)
 : > "$work/devices.db"
 for id in "${ids[@]}"; do
   PSK[$id]=$(rand_hex 32)
@@ -172,6 +172,7 @@ peer_case() { # mode identity log-regex
   [ -z "$3" ] || expect_log "$2" "$3"
 }
 peer_case stale peer-stale "attestation failed: stale nonce"
+peer_case truncated-token peer-trunc "attestation failed: malformed token"
 peer_case lifecycle peer-lifecycle "attestation failed: lifecycle 0x4000 not accepted"
 peer_case outside peer-outside "publish outside its namespace: \"devices/someone-else/telemetry\""
 if run_device peer-sub "${PSK[peer-sub]}" "${AKEY[peer-sub]}" "$device" --count 1 --subscribe-extra 'devices/#' > "$work/r5.out" 2>&1; then

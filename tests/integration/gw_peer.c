@@ -7,7 +7,7 @@
  *   gw_peer MODE PORT IDENTITY PSK_HEX STORE_DIR ATTEST_KEY_HEX
  *
  * MODE: ok, stale, outside, lifecycle, vanish, garbage-tls, garbage-tcp,
- * garbage-after-handshake. Exit 0 when the gateway did what it must (ok:
+ * garbage-after-handshake, truncated-token. Exit 0 when the gateway did what it must (ok:
  * accepted and acknowledged a publish; every other mode: closed the
  * connection within 10 s), 1 otherwise, 2 on a local error. */
 #include <errno.h>
@@ -287,12 +287,14 @@ int main(int argc, char **argv)
         pub.topic.data = (const uint8_t *)IOT_ATTEST_TOPIC_TOKEN;
         pub.topic.len = strlen(IOT_ATTEST_TOPIC_TOKEN);
         pub.payload.data = token;
-        pub.payload.len = token_len;
+        /* truncated-token: the honest token without its last 40 bytes. */
+        pub.payload.len = strcmp(mode, "truncated-token") == 0 ? token_len - 40u : token_len;
         if (mqtt_encode_publish(&pub, buf, sizeof(buf), &n) != IOT_OK || send_all(buf, n) != 0) {
             return 2;
         }
     }
-    if (strcmp(mode, "stale") == 0 || strcmp(mode, "lifecycle") == 0) {
+    if (strcmp(mode, "stale") == 0 || strcmp(mode, "lifecycle") == 0 ||
+        strcmp(mode, "truncated-token") == 0) {
         return expect_closed();
     }
     {
