@@ -184,6 +184,11 @@ static int parse_lifecycle(const char *v, gw_config_t *cfg)
     return 0;
 }
 
+static int device_cmp(const void *a, const void *b)
+{
+    return strcmp(((const gw_device_t *)a)->identity, ((const gw_device_t *)b)->identity);
+}
+
 static int load_db(gw_config_t *cfg)
 {
     FILE *f = fopen(cfg->psk_db, "r");
@@ -237,11 +242,6 @@ static int load_db(gw_config_t *cfg)
             fclose(f);
             return -1;
         }
-        if (gw_config_find_device(cfg, d.identity, strlen(d.identity)) != NULL) {
-            gw_log(GW_LOG_ERROR, "%s:%u: identity %s listed twice", cfg->psk_db, lineno, d.identity);
-            fclose(f);
-            return -1;
-        }
         grown = realloc(cfg->devices, (cfg->device_count + 1u) * sizeof(*grown));
         if (grown == NULL) {
             fclose(f);
@@ -251,6 +251,14 @@ static int load_db(gw_config_t *cfg)
         cfg->devices[cfg->device_count++] = d;
     }
     fclose(f);
+    /* Sorted, so that the handshake finds a device by binary search. */
+    qsort(cfg->devices, cfg->device_count, sizeof(*cfg->devices), device_cmp);
+    for (size_t i = 1; i < cfg->device_count; i++) {
+        if (strcmp(cfg->devices[i - 1].identity, cfg->devices[i].identity) == 0) {
+            gw_log(GW_LOG_ERROR, "%s: identity %s listed twice", cfg->psk_db, cfg->devices[i].identity);
+            return -1;
+        }
+    }
     return 0;
 }
 
@@ -388,11 +396,28 @@ void gw_config_free(gw_config_t *cfg)
 
 const gw_device_t *gw_config_find_device(const gw_config_t *cfg, const char *identity, size_t len)
 {
-    size_t i;
+    size_t lo = 0;
+    size_t hi = cfg->device_count;
 
-    for (i = 0; i < cfg->device_count; i++) {
-        if (strlen(cfg->devices[i].identity) == len && memcmp(cfg->devices[i].identity, identity, len) == 0) {
-            return &cfg->devices[i];
+    if (len == 0u || len > GW_MAX_IDENTITY || memchr(identity, '\0', len) != NULL) {
+        return NULL; /* identities on the wire are bytes: no NUL can match a stored one */
+    }
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2u;
+        const char *id = cfg->devices[mid].identity;
+        size_t id_len = strlen(id);
+        /* Same order as strcmp() on the sorted table. */
+        int c = memcmp(id, identity, id_len < len ? id_len : len);
+        if (c == 0 && id_len != len) {
+            c = id_len < len ? -1 : 1;
+        }
+        if (c == 0) {
+            return &cfg->devices[mid];
+        }
+        if (c < 0) {
+            lo = mid + 1u;
+        } else {
+            hi = mid;
         }
     }
     return NULL;
