@@ -178,6 +178,18 @@ int main(int argc, char **argv)
     mbedtls_ctr_drbg_init(&g_drbg);
     atexit(release);
     mode = argv[1];
+    {
+        static const char *const modes[] = { "ok", "stale", "outside", "lifecycle", "vanish",
+                                             "garbage-tls", "garbage-tcp", "garbage-after-handshake",
+                                             "truncated-token" };
+        size_t m;
+        for (m = 0; m < sizeof(modes) / sizeof(modes[0]) && strcmp(mode, modes[m]) != 0; m++) {
+        }
+        if (m == sizeof(modes) / sizeof(modes[0])) {
+            fprintf(stderr, "gw_peer: unknown mode %s\n", mode);
+            return 2;
+        }
+    }
     port = atoi(argv[2]);
     identity = argv[3];
     if (iot_posix_store_set_dir(argv[5]) != IOT_OK || iot_keystore_init() != IOT_OK) {
