@@ -94,6 +94,7 @@ static unsigned long g_attested;
 static unsigned long g_refused;
 static unsigned long g_forwarded;
 static unsigned long g_downlinked;
+static unsigned long g_qos0_dropped;
 
 static uint64_t now_ms(void)
 {
@@ -480,11 +481,18 @@ static void handle_active(session_t *s, const uint8_t *pkt, size_t len)
         topic[p.u.publish.topic.len] = '\0';
         if (gw_upstream_publish(topic, p.u.publish.payload.data, p.u.publish.payload.len,
                                 p.u.publish.qos > 0u ? 1 : 0) != 0) {
-            gw_log(GW_LOG_WARN, "identity=%s: upstream buffer full, message on %s dropped",
-                   s->identity, topic);
             if (p.u.publish.qos > 0u) {
-                return; /* not acknowledged: the device sends it again */
+                /* Not acknowledged; the device keeps it and sends it again
+                 * when it reconnects (after its back-off). */
+                drop(s, false, "upstream buffer full (%d messages): QoS %u message on %s not taken",
+                     g_cfg.upstream_buffer, (unsigned)p.u.publish.qos, topic);
+                return;
             }
+            if ((g_qos0_dropped++ & 1023u) == 0u) {
+                gw_log(GW_LOG_WARN, "upstream buffer full: QoS 0 messages dropped (%lu so far, e.g. %s)",
+                       g_qos0_dropped, topic);
+            }
+            return;
         } else {
             g_forwarded++;
         }
