@@ -13,7 +13,9 @@
 #    lifecycle, publish and subscribe outside the namespace;
 # 3. the gateway survives garbage before/after the handshake and a device
 #    vanishing mid-packet, and still serves devices afterwards;
-# 4. an upstream broker restart while devices publish: nothing lost;
+# 4. an upstream broker restart while devices publish: nothing lost; with
+#    upstream unreachable and its buffer full, a QoS 1 sender is disconnected
+#    unacknowledged (back-pressure) and QoS 0 drops are logged;
 # 5. SIGTERM: clean exit with the summary line.
 #
 #   gateway_test.sh IOT_GATEWAY PSK_DEVICE GATEWAY_MONITOR GW_PEER
@@ -25,6 +27,12 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/iot-gw-test.XXXXXX")
 pids=()
 failures=0
 
+# reaped PID: a process already waited for is never signalled again.
+reaped() {
+  local p keep=()
+  for p in "${pids[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+  pids=("${keep[@]}")
+}
 cleanup() {
   local p
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
@@ -128,6 +136,7 @@ for p in "${dev_pids[@]}"; do
   i=$((i + 1))
 done
 if wait "$mon_pid"; then pass "monitor received $((3 * N)) readings"; else fail "monitor timed out"; fi
+reaped "$mon_pid"
 missing=$(check_readings "$work/mon1.out" $N)
 [ "$missing" -eq 0 ] && pass "every reading of dev-1, dev-2, dev-3 seen upstream" || fail "$missing readings missing upstream"
 n_att=$(grep -c "attested .* identity=dev-[123]$" "$work/gw.log")
@@ -147,7 +156,7 @@ for _ in $(seq 40); do
 done
 [ "$got_cmd" -eq 1 ] && pass "a command from upstream reached dev-2 through the gateway" ||
   fail "the command never reached dev-2"
-kill "$cmd_dev" 2>/dev/null; wait "$cmd_dev" 2>/dev/null
+kill "$cmd_dev" 2>/dev/null; wait "$cmd_dev" 2>/dev/null; reaped "$cmd_dev"
 
 # ---- 2. refusals, each with its reason -------------------------------------
 if run_device dev-wrongpsk "$(rand_hex 32)" "${AKEY[dev-wrongpsk]}" "$device" --count 1 > "$work/r1.out" 2>&1; then
@@ -216,13 +225,43 @@ sleep 2
 if bash "$IOT_TEST_BROKER_CTL" restart "$IOT_TEST_BROKER_STATE"; then pass "upstream broker restarted"; else fail "broker restart"; fi
 for p in "${dev_pids[@]}"; do wait "$p" || fail "a device failed during the broker restart"; done
 if wait "$mon_pid"; then pass "monitor got $((3 * M)) readings across the restart"; else fail "monitor timed out across the restart"; fi
+reaped "$mon_pid"
 missing=$(check_readings "$work/mon2.out" $M)
 [ "$missing" -eq 0 ] && pass "nothing lost across the upstream restart" || fail "$missing readings lost across the upstream restart"
 grep -q "upstream: connection lost" "$work/gw.log" && pass "gateway saw the upstream loss" || fail "the gateway never lost upstream (restart not exercised)"
 
+# ---- 4b. upstream unreachable and the buffer full: back-pressure, not loss --
+dead_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+sed -e "s/^upstream_port = .*/upstream_port = $dead_port/" -e "s/^upstream_buffer = .*/upstream_buffer = 5/" \
+  -e "s/^upstream_client_id = .*/upstream_client_id = gateway-test-2/" "$work/gw.conf" > "$work/gw2.conf"
+"$gateway" -c "$work/gw2.conf" --port-file "$work/gw2.port" > "$work/gw2.log" 2>&1 &
+gw2_pid=$!
+pids+=("$gw2_pid")
+for _ in $(seq 100); do [ -s "$work/gw2.port" ] && break; sleep 0.1; done
+port2=$(cat "$work/gw2.port")
+if "$device" --port "$port2" --identity dev-1 --psk-hex "${PSK[dev-1]}" --attest-key-hex "${AKEY[dev-1]}" \
+    --store "$work/store-buf1" --count 20 --interval-ms 20 --qos 1 > "$work/buf1.out" 2>&1; then
+  fail "QoS 1 publishes beyond the upstream buffer were all accepted"
+fi
+grep -q "closed .* identity=dev-1: upstream buffer full (5 messages): QoS 1 message" "$work/gw2.log" &&
+  pass "QoS 1 sender disconnected unacknowledged when the upstream buffer is full" ||
+  fail "no 'upstream buffer full' disconnect logged"
+if "$device" --port "$port2" --identity dev-2 --psk-hex "${PSK[dev-2]}" --attest-key-hex "${AKEY[dev-2]}" \
+    --store "$work/store-buf2" --count 20 --interval-ms 20 --qos 0 > "$work/buf2.out" 2>&1; then
+  pass "QoS 0 sender keeps its connection"
+else
+  fail "QoS 0 sender lost its connection"
+fi
+grep -q "upstream buffer full: QoS 0 messages dropped" "$work/gw2.log" && pass "QoS 0 drops logged" ||
+  fail "QoS 0 drops not logged"
+kill -TERM "$gw2_pid"
+wait "$gw2_pid" && pass "second gateway stopped cleanly" || fail "second gateway exit status"
+reaped "$gw2_pid"
+
 # ---- 5. clean shutdown --------------------------------------------------------
 kill -TERM "$gw_pid"
 if wait "$gw_pid"; then pass "gateway exited 0 on SIGTERM"; else fail "gateway exit status on SIGTERM"; fi
+reaped "$gw_pid"
 grep -q "stopped: " "$work/gw.log" && pass "shutdown summary logged" || fail "no shutdown summary"
 
 echo "--- gateway log (refusals and summary)"
