@@ -210,6 +210,9 @@ static void on_io(conn_t *c)
             return;
         }
         events(c, false);
+        if (c == &g_conns[0]) {
+            printf("cipher suite: %s\n", mbedtls_ssl_get_ciphersuite(&c->ssl));
+        }
         send_connect(c);
     }
     for (;;) {
