@@ -15,7 +15,8 @@
 #    vanishing mid-packet, and still serves devices afterwards;
 # 4. an upstream broker restart while devices publish: nothing lost; with
 #    upstream unreachable and its buffer full, a QoS 1 sender is disconnected
-#    unacknowledged (back-pressure) and QoS 0 drops are logged;
+#    unacknowledged (back-pressure) and QoS 0 drops are logged; out of file
+#    descriptors, the gateway pauses accepting and then serves again;
 # 5. SIGTERM: clean exit with the summary line.
 #
 #   gateway_test.sh IOT_GATEWAY PSK_DEVICE GATEWAY_MONITOR GW_PEER
@@ -257,6 +258,32 @@ grep -q "upstream buffer full: QoS 0 messages dropped" "$work/gw2.log" && pass "
 kill -TERM "$gw2_pid"
 wait "$gw2_pid" && pass "second gateway stopped cleanly" || fail "second gateway exit status"
 reaped "$gw2_pid"
+
+# ---- 4c. out of file descriptors: the gateway pauses accepting, then recovers --
+sed -e "s/^upstream_client_id = .*/upstream_client_id = gateway-test-3/" "$work/gw.conf" > "$work/gw3.conf"
+(ulimit -n 48; exec "$gateway" -c "$work/gw3.conf" --port-file "$work/gw3.port") > "$work/gw3.log" 2>&1 &
+gw3_pid=$!
+pids+=("$gw3_pid")
+for _ in $(seq 100); do [ -s "$work/gw3.port" ] && break; sleep 0.1; done
+port3=$(cat "$work/gw3.port")
+held=()
+for _ in $(seq 60); do
+  exec {fd}<>"/dev/tcp/127.0.0.1/$port3" && held+=("$fd")
+done
+deadline=$((SECONDS + 10))
+until grep -q "pausing new connections" "$work/gw3.log" || [ $SECONDS -ge $deadline ]; do sleep 0.2; done
+grep -q "pausing new connections" "$work/gw3.log" && pass "out of descriptors: accepting paused, logged" ||
+  fail "no descriptor exhaustion logged"
+for fd in "${held[@]}"; do exec {fd}>&-; done
+sleep 1
+if "$peer" ok "$port3" peer-ok "${PSK[peer-ok]}" "$work/store-peer-ok3" "${AKEY[peer-ok]}" > "$work/peer-ok3.out" 2>&1; then
+  pass "after descriptor exhaustion a device is served again"
+else
+  fail "no recovery after descriptor exhaustion"; cat "$work/peer-ok3.out" >&2
+fi
+kill -TERM "$gw3_pid"
+wait "$gw3_pid" && pass "third gateway stopped cleanly" || fail "third gateway exit status"
+reaped "$gw3_pid"
 
 # ---- 5. clean shutdown --------------------------------------------------------
 kill -TERM "$gw_pid"

@@ -769,6 +769,8 @@ static void on_readable(session_t *s)
     }
 }
 
+static uint64_t g_accept_paused_until; /* out of descriptors: stop accepting briefly */
+
 static void accept_all(int lfd)
 {
     for (;;) {
@@ -781,7 +783,14 @@ static void accept_all(int lfd)
         char ip[INET_ADDRSTRLEN];
 
         if (fd < 0) {
-            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                /* The listen socket stays readable: without a pause the loop
+                 * would spin. Pending connections wait in the backlog. */
+                gw_log(GW_LOG_WARN, "accept: %s with %zu sessions; pausing new connections for 200 ms",
+                       strerror(errno), g_count);
+                (void)epoll_ctl(g_ep, EPOLL_CTL_DEL, lfd, NULL);
+                g_accept_paused_until = now_ms() + 200u;
+            } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
                 gw_log(GW_LOG_WARN, "accept: %s", strerror(errno));
             }
             return;
@@ -1006,6 +1015,14 @@ int main(int argc, char **argv)
     if (verbose) {
         gw_log_level = GW_LOG_DEBUG;
     }
+    {
+        /* One descriptor per device: use all the process may have. */
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+            rl.rlim_cur = rl.rlim_max;
+            (void)setrlimit(RLIMIT_NOFILE, &rl);
+        }
+    }
     signal(SIGPIPE, SIG_IGN);
     sigemptyset(&mask);
     sigaddset(&mask, SIGTERM);
@@ -1080,6 +1097,12 @@ int main(int argc, char **argv)
         if (now_ms() - last_reap >= 250u) {
             last_reap = now_ms();
             reap();
+        }
+        if (g_accept_paused_until != 0u && now_ms() >= g_accept_paused_until) {
+            g_accept_paused_until = 0u;
+            ev.events = EPOLLIN;
+            ev.data.ptr = &lfd;
+            (void)epoll_ctl(g_ep, EPOLL_CTL_ADD, lfd, &ev);
         }
         free_closed();
     }
