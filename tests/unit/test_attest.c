@@ -21,6 +21,7 @@
 #include <corstone_iot/posix.h>
 
 #include <mbedtls/md.h>
+#include <mbedtls/sha256.h>
 
 static char g_root[300];
 
@@ -331,6 +332,66 @@ static void test_volatile_secret_refused(void **state)
                      IOT_ERR_ATTEST_NO_KEY);
 }
 
+/* With firmware slots configured, each active image is a component. */
+static void test_slot_measurements(void **state)
+{
+    /* An MCUboot header: magic, load addr, hdr size, tlv size, img size,
+     * flags, version 1.2.3+4; then a body. */
+    static const uint8_t img0[40] = { 0x3d, 0xb8, 0xf3, 0x96, 0, 0, 0, 0, 32, 0, 0, 0, 8, 0, 0, 0,
+                                      0, 0, 0, 0, 1, 2, 3, 0, 4, 0, 0, 0, 0, 0, 0, 0,
+                                      'b', 'o', 'd', 'y', '-', 's', 'p', 'e' };
+    static const uint8_t img1[] = "a non-secure image without an MCUboot header";
+    char dir[400];
+    char path[450];
+    uint8_t challenge[32] = { 7 };
+    uint8_t token[1024];
+    uint8_t h0[32];
+    uint8_t h1[32];
+    size_t len = 0;
+    cose_t c;
+    FILE *f;
+
+    (void)state;
+    import_mac_key();
+    (void)snprintf(dir, sizeof(dir), "%s/fw", g_root);
+    assert_int_equal(iot_posix_fw_set_dir(dir), IOT_OK);
+    (void)snprintf(path, sizeof(path), "%s/c0.active", dir);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(img0, 1, sizeof(img0), f), sizeof(img0));
+    fclose(f);
+    (void)snprintf(path, sizeof(path), "%s/c1.active", dir);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(img1, 1, sizeof(img1), f), sizeof(img1));
+    fclose(f);
+    assert_int_equal(mbedtls_sha256_ret(img0, sizeof(img0), h0, 0), 0);
+    assert_int_equal(mbedtls_sha256_ret(img1, sizeof(img1), h1, 0), 0);
+
+    assert_int_equal(iot_attest_get_token(challenge, sizeof(challenge), token, sizeof(token), &len),
+                     IOT_OK);
+    parse_cose(token, len, &c);
+    assert_non_null(find(c.payload, c.payload_len, h0, 32));
+    assert_non_null(find(c.payload, c.payload_len, h1, 32));
+    assert_non_null(find(c.payload, c.payload_len, (const uint8_t *)"\x63SPE", 4));
+    assert_non_null(find(c.payload, c.payload_len, (const uint8_t *)"\x64NSPE", 5));
+    assert_non_null(find(c.payload, c.payload_len, (const uint8_t *)"1.2.3+4", 7));
+    assert_non_null(find(c.payload, c.payload_len, (const uint8_t *)"0.0.0", 5));
+    /* Two components: the array head 0x82 follows the claim key 2399 (0x19 0x09 0x5f). */
+    assert_non_null(find(c.payload, c.payload_len, (const uint8_t *)"\x19\x09\x5f\x82", 4));
+
+    /* A new image is a new measurement. */
+    f = fopen(path, "ab");
+    assert_non_null(f);
+    fputc('!', f);
+    fclose(f);
+    assert_int_equal(iot_attest_get_token(challenge, sizeof(challenge), token, sizeof(token), &len),
+                     IOT_OK);
+    parse_cose(token, len, &c);
+    assert_null(find(c.payload, c.payload_len, h1, 32));
+    assert_non_null(find(c.payload, c.payload_len, h0, 32));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -338,6 +399,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sign1_token, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_volatile_secret_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_slot_measurements, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
