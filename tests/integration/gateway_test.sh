@@ -10,7 +10,8 @@
 #    a command published upstream reaches its device;
 # 2. refusals, each checked in the gateway's log with its reason: wrong PSK,
 #    unknown identity, bad MAC, stale nonce, measurement not allowed,
-#    lifecycle, publish and subscribe outside the namespace;
+#    lifecycle, truncated token, no token in time, publish and subscribe
+#    outside the namespace;
 # 3. the gateway survives garbage before/after the handshake and a device
 #    vanishing mid-packet, and still serves devices afterwards;
 # 4. an upstream broker restart while devices publish: nothing lost; with
@@ -63,7 +64,7 @@ expect_log() {
 # ---- device database and configuration ------------------------------------
 declare -A PSK AKEY
 ids=(dev-1 dev-2 dev-3 dev-wrongpsk bad-mac tampered peer-stale peer-outside peer-sub
-     peer-vanish peer-garbage peer-garbage2 peer-lifecycle peer-ok peer-trunc)
+     peer-vanish peer-garbage peer-garbage2 peer-lifecycle peer-ok peer-trunc peer-silent)
 : > "$work/devices.db"
 for id in "${ids[@]}"; do
   PSK[$id]=$(rand_hex 32)
@@ -183,6 +184,10 @@ peer_case() { # mode identity log-regex
 }
 peer_case stale peer-stale "attestation failed: stale nonce"
 peer_case truncated-token peer-trunc "attestation failed: malformed token"
+"$peer" no-token "$port" peer-silent "${PSK[peer-silent]}" "$work/store-peer-silent" "${AKEY[peer-silent]}" \
+  > "$work/peer-silent.out" 2>&1 &
+silent_pid=$!
+pids+=("$silent_pid")
 peer_case lifecycle peer-lifecycle "attestation failed: lifecycle 0x4000 not accepted"
 peer_case outside peer-outside "publish outside its namespace: \"devices/someone-else/telemetry\""
 if run_device peer-sub "${PSK[peer-sub]}" "${AKEY[peer-sub]}" "$device" --count 1 --subscribe-extra 'devices/#' > "$work/r5.out" 2>&1; then
@@ -202,6 +207,9 @@ if "$peer" vanish "$port" peer-vanish "${PSK[peer-vanish]}" "$work/store-peer-va
 else
   fail "gw_peer vanish"
 fi
+if wait "$silent_pid"; then pass "gw_peer no-token: the gateway closed the connection"; else fail "gw_peer no-token"; fi
+reaped "$silent_pid"
+expect_log peer-silent "no attestation token within 10000 ms"
 kill -0 "$gw_pid" 2>/dev/null && pass "gateway still running after hostile input" || fail "gateway died"
 if "$peer" ok "$port" peer-ok "${PSK[peer-ok]}" "$work/store-peer-ok" "${AKEY[peer-ok]}" > "$work/peer-ok.out" 2>&1; then
   pass "an honest device is still served"

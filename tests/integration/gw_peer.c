@@ -7,7 +7,8 @@
  *   gw_peer MODE PORT IDENTITY PSK_HEX STORE_DIR ATTEST_KEY_HEX
  *
  * MODE: ok, stale, outside, lifecycle, vanish, garbage-tls, garbage-tcp,
- * garbage-after-handshake, truncated-token. Exit 0 when the gateway did what it must (ok:
+ * garbage-after-handshake, truncated-token, no-token (never answers the
+ * challenge). Exit 0 when the gateway did what it must (ok:
  * accepted and acknowledged a publish; every other mode: closed the
  * connection within 10 s), 1 otherwise, 2 on a local error. */
 #include <errno.h>
@@ -119,7 +120,7 @@ static void consume(size_t n)
     g_rx_len -= n;
 }
 
-/* Wait up to the read timeout (10 s) for the gateway to close. */
+/* Wait up to the read timeout (15 s) for the gateway to close. */
 static int expect_closed(void)
 {
     for (;;) {
@@ -181,7 +182,7 @@ int main(int argc, char **argv)
     {
         static const char *const modes[] = { "ok", "stale", "outside", "lifecycle", "vanish",
                                              "garbage-tls", "garbage-tcp", "garbage-after-handshake",
-                                             "truncated-token" };
+                                             "truncated-token", "no-token" };
         size_t m;
         for (m = 0; m < sizeof(modes) / sizeof(modes[0]) && strcmp(mode, modes[m]) != 0; m++) {
         }
@@ -233,7 +234,8 @@ int main(int argc, char **argv)
         return 2;
     }
     mbedtls_ssl_conf_rng(&g_conf, mbedtls_ctr_drbg_random, &g_drbg);
-    mbedtls_ssl_conf_read_timeout(&g_conf, 10000);
+    /* Longer than the gateway's attest_timeout_ms in the test (10 s). */
+    mbedtls_ssl_conf_read_timeout(&g_conf, 15000);
     if (mbedtls_ssl_setup(&g_ssl, &g_conf) != 0) {
         return 2;
     }
@@ -273,6 +275,9 @@ int main(int argc, char **argv)
     memcpy(challenge, p.u.publish.payload.data, challenge_len);
     consume(n);
 
+    if (strcmp(mode, "no-token") == 0) {
+        return expect_closed();
+    }
     if (strcmp(mode, "garbage-tls") == 0) {
         memset(buf, 0xFF, 64); /* inside TLS, but no MQTT packet */
         (void)send_all(buf, 64);
