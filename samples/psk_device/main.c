@@ -20,6 +20,8 @@ static void usage(void)
             "                  [--attest-key-hex HEX] [--host H] [--count N] [--interval-ms MS]\n"
             "                  [--qos 0|1] [--payload-bytes N] [--lifecycle 0xNNNN]\n"
             "                  [--subscribe-extra FILTER]\n"
+            "       psk_device --store DIR --make-es256-key PUB_HEX_FILE\n"
+            "  (creates a P-256 attestation key, writes its public point as hex, exits)\n"
             "  The attestation key is imported into the key store in DIR on first use\n"
             "  (label \"attestation\"); later runs find it there.\n");
 }
@@ -51,6 +53,38 @@ static void on_command(iot_client_t *c, const iot_message_t *m, void *user)
     fflush(stdout);
 }
 
+/* Provisioning step for a device that attests with ES256 (COSE_Sign1): a
+ * P-256 key pair generated inside the key store; the public point is what
+ * the gateway's database lists for the device. */
+static int make_es256_key(const char *pub_file)
+{
+    iot_key_options_t o = IOT_KEY_OPTIONS_INIT;
+    iot_key_id_t id;
+    uint8_t pub[65];
+    size_t n = 0;
+    size_t i;
+    FILE *f;
+    iot_status_t st = iot_keystore_find(IOT_OBJ_PRIVATE_KEY, IOT_ATTEST_KEY_LABEL, &id);
+
+    o.label = IOT_ATTEST_KEY_LABEL;
+    if (st == IOT_ERR_NOT_FOUND) {
+        st = iot_key_generate(IOT_KEY_TYPE_EC_P256, &o, &id);
+    }
+    if (st == IOT_OK) {
+        st = iot_key_export_public(id, IOT_KEY_FORMAT_RAW, pub, sizeof(pub), &n);
+    }
+    f = st == IOT_OK ? fopen(pub_file, "w") : NULL;
+    if (f == NULL) {
+        fprintf(stderr, "psk_device: no ES256 attestation key: %s\n", iot_strerror(st));
+        return 1;
+    }
+    for (i = 0; i < n; i++) {
+        fprintf(f, "%02x", pub[i]);
+    }
+    fprintf(f, "\n");
+    return fclose(f) == 0 ? 0 : 1;
+}
+
 static int ensure_attestation_key(const char *hex)
 {
     unsigned char key[64];
@@ -59,7 +93,7 @@ static int ensure_attestation_key(const char *hex)
     iot_key_options_t o = IOT_KEY_OPTIONS_INIT;
     iot_status_t st = iot_keystore_find(IOT_OBJ_SECRET_KEY, IOT_ATTEST_KEY_LABEL, &id);
 
-    if (st == IOT_OK) {
+    if (st == IOT_OK || iot_keystore_find(IOT_OBJ_PRIVATE_KEY, IOT_ATTEST_KEY_LABEL, &id) == IOT_OK) {
         return 0;
     }
     if (hex == NULL) {
@@ -88,6 +122,7 @@ int main(int argc, char **argv)
     const char *attest_hex = NULL;
     const char *store = NULL;
     const char *extra_filter = NULL;
+    const char *es256_pub_file = NULL;
     long count = 10;
     long interval_ms = 1000;
     long payload_bytes = 0;
@@ -122,6 +157,8 @@ int main(int argc, char **argv)
             qos = atoi(v);
         } else if (strcmp(k, "--payload-bytes") == 0) {
             payload_bytes = atol(v);
+        } else if (strcmp(k, "--make-es256-key") == 0) {
+            es256_pub_file = v;
         } else if (strcmp(k, "--subscribe-extra") == 0) {
             extra_filter = v;
         } else if (strcmp(k, "--lifecycle") == 0) {
@@ -130,6 +167,16 @@ int main(int argc, char **argv)
             usage();
             return 2;
         }
+    }
+    if (es256_pub_file != NULL && store != NULL && i == argc) {
+        int rc;
+        if (iot_posix_store_set_dir(store) != IOT_OK || iot_keystore_init() != IOT_OK) {
+            fprintf(stderr, "psk_device: key store %s unusable\n", store);
+            return 1;
+        }
+        rc = make_es256_key(es256_pub_file);
+        iot_keystore_deinit();
+        return rc;
     }
     if (i != argc || identity == NULL || psk_hex == NULL || store == NULL || port <= 0 ||
         port > 65535 || (qos != 0 && qos != 1) || payload_bytes < 0 ||

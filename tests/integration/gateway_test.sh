@@ -7,7 +7,8 @@
 #                    <- gateway_monitor (subscribes upstream, counts readings)
 #
 # 1. three devices with distinct identities: the monitor gets every reading;
-#    a command published upstream reaches its device;
+#    a command published upstream reaches its device; a device attesting
+#    with ES256 (COSE_Sign1) is accepted too;
 # 2. refusals, each checked in the gateway's log with its reason: wrong PSK,
 #    unknown identity, bad MAC, stale nonce, measurement not allowed,
 #    lifecycle, truncated token, no token in time, publish and subscribe
@@ -71,6 +72,12 @@ for id in "${ids[@]}"; do
   AKEY[$id]=$(rand_hex 32)
   echo "$id ${PSK[$id]} hmac:${AKEY[$id]}" >> "$work/devices.db"
 done
+# dev-es256 attests with ES256 (COSE_Sign1): its key pair is made in its own
+# store first, and the database lists the public point.
+"$device" --store "$work/store-dev-es256" --make-es256-key "$work/dev-es256.pub" ||
+  { fail "cannot make the ES256 attestation key"; exit 1; }
+PSK[dev-es256]=$(rand_hex 32)
+echo "dev-es256 ${PSK[dev-es256]} es256:$(cat "$work/dev-es256.pub")" >> "$work/devices.db"
 cp "$device" "$work/psk_device_tampered"
 printf 'x' >> "$work/psk_device_tampered"   # firmware that is not the released image
 
@@ -159,6 +166,15 @@ done
 [ "$got_cmd" -eq 1 ] && pass "a command from upstream reached dev-2 through the gateway" ||
   fail "the command never reached dev-2"
 kill "$cmd_dev" 2>/dev/null; wait "$cmd_dev" 2>/dev/null; reaped "$cmd_dev"
+
+# ---- 1c. a device attesting with ES256 (COSE_Sign1) ----------------------------
+if "$device" --port "$port" --identity dev-es256 --psk-hex "${PSK[dev-es256]}" \
+    --store "$work/store-dev-es256" --count 3 --interval-ms 50 > "$work/dev-es256.out" 2>&1 &&
+    grep -q "attested .* identity=dev-es256$" "$work/gw.log"; then
+  pass "a device attesting with COSE_Sign1/ES256 is accepted"
+else
+  fail "ES256 device"; cat "$work/dev-es256.out" >&2
+fi
 
 # ---- 2. refusals, each with its reason -------------------------------------
 if run_device dev-wrongpsk "$(rand_hex 32)" "${AKEY[dev-wrongpsk]}" "$device" --count 1 > "$work/r1.out" 2>&1; then
