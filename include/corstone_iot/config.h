@@ -229,4 +229,29 @@
 #endif
 /** @} */
 
+
+/** @name Attestation
+ *  @{ */
+
+/**
+ * @brief Largest attestation token iot_attest_get_token() builds, in bytes.
+ *
+ * The token is built in a static buffer of this size (RAM: this many
+ * bytes, plus the same again on the stack of the thread that answers a
+ * gateway's challenge). A token with two software components, a 64-byte
+ * challenge and an ES256 signature takes about 520 bytes.
+ */
+#ifndef IOT_CONFIG_ATTEST_TOKEN_MAX
+#define IOT_CONFIG_ATTEST_TOKEN_MAX 1024
+#endif
+
+/**
+ * @brief Most software components a token reports (posix: the secure and
+ *        non-secure firmware slots, or the running program).
+ */
+#ifndef IOT_CONFIG_ATTEST_MAX_COMPONENTS
+#define IOT_CONFIG_ATTEST_MAX_COMPONENTS 4
+#endif
+/** @} */
+
 #endif /* CORSTONE_IOT_CONFIG_H */

@@ -36,6 +36,7 @@
 #ifndef CORSTONE_IOT_IOT_H
 #define CORSTONE_IOT_IOT_H
 
+#include <corstone_iot/attest.h>
 #include <corstone_iot/config.h>
 #include <corstone_iot/keys.h>
 #include <corstone_iot/log.h>

@@ -462,6 +462,45 @@ iot_status_t iot_port_store_get_info(iot_port_store_uid_t uid, size_t *size);
 iot_status_t iot_port_store_remove(iot_port_store_uid_t uid);
 /** @} */
 
+
+/** @name Attestation claims
+ *
+ * What a port reports about the device for the attestation token
+ * (src/attest builds, encodes and protects the token). On Corstone with
+ * TF-M the whole token comes from psa_initial_attest_get_token() instead,
+ * and a port need not implement these.
+ *  @{ */
+
+/** @brief One running software component and its measurement. */
+typedef struct iot_port_attest_component {
+    char measurement_type[16]; /**< Role of the image, NUL-terminated (e.g. "SPE", "NSPE", "APP"). */
+    char version[32];          /**< Version text, NUL-terminated (e.g. "1.2.3+4"). */
+    uint8_t measurement[32];   /**< SHA-256 of the image as it runs. */
+    uint8_t signer_id[32];     /**< SHA-256 of the key that signed the image; zeros for an unsigned image. */
+} iot_port_attest_component_t;
+
+/** @brief The device claims a port reports. */
+typedef struct iot_port_attest_claims {
+    uint8_t implementation_id[32]; /**< Identifies the implementation of the platform's root of trust. */
+    uint8_t boot_seed[32];         /**< Random value chosen at each boot. */
+    uint16_t lifecycle;            /**< Security lifecycle state (IOT_ATTEST_LIFECYCLE_*). */
+    int32_t client_id;             /**< Caller's partition id (posix: 1, a non-secure caller is negative on TF-M). */
+    size_t component_count;        /**< Entries used in @c components (at least 1). */
+    iot_port_attest_component_t components[IOT_CONFIG_ATTEST_MAX_COMPONENTS]; /**< The running images. */
+} iot_port_attest_claims_t;
+
+/**
+ * @brief Report the device claims and measure the running software.
+ * @param claims Receives the claims.
+ * @retval IOT_OK Filled in.
+ * @retval IOT_ERR_INVALID_ARG NULL @p claims.
+ * @retval IOT_ERR_IO An image could not be read.
+ * @retval IOT_ERR_CRYPTO Hashing failed.
+ * @retval IOT_ERR_NOT_SUPPORTED The port has no attestation claims.
+ */
+iot_status_t iot_port_attest_claims(iot_port_attest_claims_t *claims);
+/** @} */
+
 #ifdef __cplusplus
 }
 #endif

@@ -175,6 +175,20 @@ IOT_API iot_status_t iot_posix_fw_active_path(iot_port_fw_component_t component,
  */
 IOT_API iot_status_t iot_posix_store_set_dir(const char *dir);
 
+
+/**
+ * @brief Set the security lifecycle state the posix port reports in
+ *        attestation tokens (default ::IOT_ATTEST_LIFECYCLE_SECURED, 0x3000).
+ *
+ * A host has no lifecycle fuses; this stands in for them, for example to
+ * show a device in debug or decommissioned state to a verifier.
+ * @param lifecycle A state of attest.h (IOT_ATTEST_LIFECYCLE_*) or any
+ *                  value within 0x0000..0x60FF.
+ * @retval IOT_OK Set.
+ * @retval IOT_ERR_INVALID_ARG @p lifecycle is above 0x60FF.
+ */
+IOT_API iot_status_t iot_posix_attest_set_lifecycle(uint16_t lifecycle);
+
 #ifdef __cplusplus
 }
 #endif

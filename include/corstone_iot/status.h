@@ -80,7 +80,11 @@ typedef enum iot_status {
     IOT_ERR_BAD_LABEL = 98,          /**< An object label is too long or contains control characters. */
     IOT_ERR_TRUNCATED = 99,          /**< Input data (PEM, DER) ends before its declared end. */
     IOT_ERR_BAD_PEM = 100,           /**< PEM armour is malformed: no BEGIN/END line or invalid base64. */
-    IOT_ERR_WRONG_KEY_TYPE = 101     /**< The object or data is of the wrong kind for the operation. */
+    IOT_ERR_WRONG_KEY_TYPE = 101,    /**< The object or data is of the wrong kind for the operation. */
+
+    /* Attestation (128..143) */
+    IOT_ERR_ATTEST_CHALLENGE = 128,  /**< The attestation challenge is not 32, 48 or 64 bytes long. */
+    IOT_ERR_ATTEST_NO_KEY = 129      /**< The key store holds no usable attestation key. */
 } iot_status_t;
 
 /**

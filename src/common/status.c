@@ -101,6 +101,10 @@ const char *iot_strerror(iot_status_t status)
         return "PEM armour is malformed: no BEGIN/END line or invalid base64";
     case IOT_ERR_WRONG_KEY_TYPE:
         return "The object or data is of the wrong kind for the operation";
+    case IOT_ERR_ATTEST_CHALLENGE:
+        return "The attestation challenge is not 32, 48 or 64 bytes long";
+    case IOT_ERR_ATTEST_NO_KEY:
+        return "The key store holds no usable attestation key";
     default:
         return "unknown status code";
     }
@@ -205,6 +209,10 @@ const char *iot_status_name(iot_status_t status)
         return "IOT_ERR_BAD_PEM";
     case IOT_ERR_WRONG_KEY_TYPE:
         return "IOT_ERR_WRONG_KEY_TYPE";
+    case IOT_ERR_ATTEST_CHALLENGE:
+        return "IOT_ERR_ATTEST_CHALLENGE";
+    case IOT_ERR_ATTEST_NO_KEY:
+        return "IOT_ERR_ATTEST_NO_KEY";
     default:
         return "IOT_ERR_UNKNOWN";
     }

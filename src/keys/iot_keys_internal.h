@@ -145,4 +145,12 @@ typedef iot_status_t (*iot_keys_value_fn)(void *ctx, const uint8_t *value, size_
 iot_status_t iot_keys_internal_use_value(iot_key_id_t id, iot_obj_class_t obj_class,
                                          iot_keys_value_fn use, void *ctx);
 
+/* ---- Symmetric attestation (keystore.c) ------------------------------------ */
+
+/* HMAC-SHA256 of msg under the bytes of a persistent secret key; the key
+ * material stays inside the store. IOT_ERR_NOT_FOUND, IOT_ERR_WRONG_KEY_TYPE
+ * (not a persistent secret key), IOT_ERR_BAD_STATE, IOT_ERR_CRYPTO. */
+iot_status_t iot_keys_internal_hmac_sha256(iot_key_id_t id, const uint8_t *msg, size_t msg_len,
+                                           uint8_t mac[32]);
+
 #endif /* IOT_KEYS_INTERNAL_H */

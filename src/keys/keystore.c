@@ -536,6 +536,47 @@ static iot_status_t ensure_loaded(obj_t *o)
     return IOT_OK;
 }
 
+/* ---- Symmetric attestation ------------------------------------------------------- */
+
+iot_status_t iot_keys_internal_hmac_sha256(iot_key_id_t id, const uint8_t *msg, size_t msg_len,
+                                           uint8_t mac[32])
+{
+    psa_key_attributes_t a = psa_key_attributes_init();
+    psa_key_id_t k = 0u;
+    const uint8_t *value = NULL;
+    size_t value_len = 0;
+    size_t mac_len = 0;
+    psa_status_t ps;
+    iot_status_t st;
+    obj_t *o;
+
+    st = enter();
+    if (st != IOT_OK) {
+        return st;
+    }
+    o = find_id(id);
+    if (o == NULL || o->state != SLOT_USED) {
+        return leave(IOT_ERR_NOT_FOUND);
+    }
+    if (o->obj_class != IOT_OBJ_SECRET_KEY || !o->persistent) {
+        return leave(IOT_ERR_WRONG_KEY_TYPE);
+    }
+    st = record_read(o, &value, &value_len);
+    if (st != IOT_OK) {
+        return leave(st);
+    }
+    psa_set_key_type(&a, PSA_KEY_TYPE_HMAC);
+    psa_set_key_algorithm(&a, PSA_ALG_HMAC(PSA_ALG_SHA_256));
+    psa_set_key_usage_flags(&a, PSA_KEY_USAGE_SIGN_MESSAGE);
+    ps = psa_import_key(&a, value, value_len, &k);
+    psa_reset_key_attributes(&a);
+    if (ps == PSA_SUCCESS) {
+        ps = psa_mac_compute(k, PSA_ALG_HMAC(PSA_ALG_SHA_256), msg, msg_len, mac, 32u, &mac_len);
+        (void)psa_destroy_key(k);
+    }
+    return leave((ps == PSA_SUCCESS && mac_len == 32u) ? IOT_OK : IOT_ERR_CRYPTO);
+}
+
 /* ---- Creating keys ---------------------------------------------------------------- */
 
 typedef struct {

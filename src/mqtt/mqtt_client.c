@@ -9,6 +9,9 @@
 #include "iot_backoff.h"
 #include "iot_internal.h"
 #include "iot_transport.h"
+#if IOT_HAVE_ATTEST
+#include "attest/iot_attest_internal.h"
+#endif
 #include "mqtt_codec.h"
 #include "mqtt_session.h"
 
@@ -454,6 +457,13 @@ static void on_publish(iot_client_t *c, const mqtt_publish_t *p)
         (void)send_ack(c, MQTT_PUBREC, p->packet_id);
     }
     iot_port_mutex_unlock(&c->lock);
+#if IOT_HAVE_ATTEST
+    /* A gateway's attestation challenge is answered here, never delivered. */
+    if (!duplicate && iot_attest_mqtt_answer(c, p->topic.data, p->topic.len, p->payload.data,
+                                             p->payload.len)) {
+        return;
+    }
+#endif
     if (!duplicate) {
         deliver(c, p);
     }
