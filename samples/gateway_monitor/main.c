@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Gateway monitor sample: subscribes at the upstream broker (mutual TLS) to
  * every device's readings, devices/+/telemetry, and prints each one as
- * "<identity> <payload>". With --count N it exits 0 after N readings (or 1
+ * "<identity> <payload>". With --count N it exits 0 after N distinct readings (or 1
  * at --timeout-s); with --send-command ID TEXT it first sends TEXT to
  * devices/ID/cmd. Its session is persistent (clean_session off), so readings
  * sent while it reconnects are not lost. */
@@ -13,6 +13,45 @@
 #include <corstone_iot/iot.h>
 
 static long g_received;
+
+/* QoS 1 may deliver a reading twice (a resend across a reconnect): --count
+ * counts distinct readings, remembered by a 64-bit hash of topic and payload. */
+#define SEEN_SLOTS 65536u
+static unsigned long long g_seen[SEEN_SLOTS];
+
+static unsigned long long fnv1a(unsigned long long h, const void *data, size_t len)
+{
+    const unsigned char *b = data;
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        h = (h ^ b[i]) * 1099511628211ull;
+    }
+    return h;
+}
+
+/* 1 when the reading was not seen before (and remembers it). */
+static int first_sighting(const iot_message_t *m)
+{
+    unsigned long long h = fnv1a(14695981039346656037ull, m->topic, m->topic_len);
+    size_t i;
+    size_t n;
+
+    h = fnv1a(h ^ 0xffu, m->payload, m->payload_len);
+    if (h == 0u) {
+        h = 1u; /* 0 marks an empty slot */
+    }
+    for (n = 0, i = (size_t)(h % SEEN_SLOTS); n < SEEN_SLOTS; n++, i = (i + 1u) % SEEN_SLOTS) {
+        if (g_seen[i] == h) {
+            return 0;
+        }
+        if (g_seen[i] == 0u) {
+            g_seen[i] = h;
+            return 1;
+        }
+    }
+    return 1; /* table full: count it */
+}
 
 static void on_reading(iot_client_t *c, const iot_message_t *m, void *user)
 {
@@ -26,7 +65,9 @@ static void on_reading(iot_client_t *c, const iot_message_t *m, void *user)
     }
     printf("%.*s %.*s\n", (int)id_len, id, (int)m->payload_len, (const char *)m->payload);
     fflush(stdout);
-    g_received++;
+    if (first_sighting(m)) {
+        g_received++;
+    }
 }
 
 static long now_s(void)
