@@ -581,9 +581,11 @@ static iot_status_t create_key(const key_source_t *src, const iot_key_options_t 
     }
     psa_reset_key_attributes(&a);
     if (ps != PSA_SUCCESS) {
-        /* For imported data PSA's objections are about the key's values. */
-        return (material != NULL && ps == PSA_ERROR_INVALID_ARGUMENT) ? IOT_ERR_BAD_FORMAT
-                                                                       : from_psa(ps);
+        /* For imported data PSA's objections are about the key's values.
+         * Mbed TLS re-exports an imported RSA key and reports a value too
+         * large for its bit size (say, a negative prime) as BUFFER_TOO_SMALL. */
+        bool bad_value = ps == PSA_ERROR_INVALID_ARGUMENT || ps == PSA_ERROR_BUFFER_TOO_SMALL;
+        return (material != NULL && bad_value) ? IOT_ERR_BAD_FORMAT : from_psa(ps);
     }
     st = alloc_id(&o.id);
     if (st == IOT_OK && o.persistent) {
