@@ -380,6 +380,7 @@ static size_t record_encode(const obj_t *o, const uint8_t *value, size_t value_l
     put_le32(&g_rec[20], (uint32_t)value_len);
     memcpy(&g_rec[REC_HDR], o->label, label_len);
     if (value_len > 0u) {
+        /* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker): callers pass NULL only with length 0 */
         memmove(&g_rec[REC_HDR + label_len], value, value_len);
     }
     return REC_HDR + label_len + value_len;
@@ -555,6 +556,7 @@ static iot_status_t create_key(const key_source_t *src, const iot_key_options_t 
     o.bits = src->bits;
     o.persistent = opts.persistent;
     if (label_len > 0u) {
+        /* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker): check_label gives length 0 for NULL */
         memcpy(o.label, opts.label, label_len);
     }
 
