@@ -87,6 +87,18 @@ def mqtt_seeds():
     for k, v in server.items():
         put("mqtt_server", k, v)
 
+    # mqtt_stream: first byte picks the chunk size (1..64) the broker writes in.
+    stream = {
+        "publish-qos0": bytes([7]) + pkt(0x30, s("a/b") + b"hi"),
+        "publish-qos1-qos2": bytes([3]) + pkt(0x32, s("t") + b"\x00\x01x") + pkt(0x34, s("t") + b"\x00\x02y")
+        + pkt(0x62, b"\x00\x02"),
+        "pingresp-puback": bytes([0]) + pkt(0xD0, b"") + pkt(0x40, b"\x00\x05"),
+        "publish-big": bytes([63]) + pkt(0x30, s("big") + bytes(range(256)) * 8),
+        "suback-unsuback": bytes([1]) + pkt(0x90, b"\x00\x01\x00") + pkt(0xB0, b"\x00\x02"),
+    }
+    for k, v in stream.items():
+        put("mqtt_stream", k, v)
+
     topics = {
         "plain": b"a/b/c\xffa/b/c",
         "plus": b"a/+/c\xffa/x/c",
