@@ -78,7 +78,9 @@ if [ "$misra_only" -eq 0 ]; then
 fi
 
 echo "=== MISRA C 2012 (cppcheck addon; reported, not gating)"
+mkdir -p "$out/misra-build"
 cppcheck --project="$out/posix/cc.json" --addon=misra --std=c11 --quiet -j 1 \
+    --cppcheck-build-dir="$out/misra-build" \
     --suppressions-list=tools/cppcheck-suppressions.txt \
     --template='{file}:{line}: {id}' 2>"$out/misra.raw" || true
 sed "s|^$root/||" "$out/misra.raw" >"$out/misra.txt"

@@ -1167,8 +1167,7 @@ static iot_status_t process_for(iot_client_t *c, uint32_t timeout_ms)
         }
         if (take_reader_token(c)) {
             uint64_t left = deadline - now_ms();
-            uint64_t slice = (uint64_t)READ_SLICE_MS * 4u;
-            reader_round(c, (uint32_t)((left < slice) ? left : slice));
+            reader_round(c, (left < READ_SLICE_MS * 4u) ? (uint32_t)left : READ_SLICE_MS * 4u);
             give_reader_token(c);
         } else {
             iot_port_mutex_unlock(&c->lock);
