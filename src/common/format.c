@@ -87,6 +87,7 @@ size_t iot_internal_vformat(char *buf, size_t cap, const char *fmt, va_list ap)
                 break;
             }
         }
+        /* cppcheck-suppress knownConditionTrueFalse ; false positive: the loop above leaves at any character but '-' and '0' */
         while (*fmt >= '0' && *fmt <= '9') {
             width = width * 10u + (unsigned)(*fmt++ - '0');
         }

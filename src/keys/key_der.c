@@ -148,7 +148,9 @@ void iot_dw_unsigned(iot_dw_t *w, const uint8_t *be, size_t len)
 
 /* ---- PEM ------------------------------------------------------------------------ */
 
-static const char k_b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/* The 64 digits, then the pad character at index 64. */
+static const char k_b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
+#define B64_PAD 64u
 
 static int b64_value(uint8_t c)
 {
@@ -196,6 +198,7 @@ bool iot_pem_detect(const uint8_t *data, size_t len)
     while (data < end && is_space(*data)) {
         data++;
     }
+    /* cppcheck-suppress knownConditionTrueFalse ; false positive: the loop stops at the first non-space byte */
     return (size_t)(end - data) >= 10u && memcmp(data, "-----BEGIN", 10u) == 0;
 }
 
@@ -358,8 +361,8 @@ iot_status_t iot_pem_encode(const char *label, const uint8_t *der, size_t der_le
         }
         out[n++] = k_b64[(v >> 18) & 63u];
         out[n++] = k_b64[(v >> 12) & 63u];
-        out[n++] = (rem > 1u) ? k_b64[(v >> 6) & 63u] : '=';
-        out[n++] = (rem > 2u) ? k_b64[v & 63u] : '=';
+        out[n++] = k_b64[(rem > 1u) ? ((v >> 6) & 63u) : B64_PAD];
+        out[n++] = k_b64[(rem > 2u) ? (v & 63u) : B64_PAD];
         col += 4u;
         if (col == 64u) {
             out[n++] = '\n';

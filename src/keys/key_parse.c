@@ -96,6 +96,7 @@ static iot_status_t rsa_type_from_modulus(const iot_der_t *n, iot_key_type_t *ty
         p++;
     }
     len = (size_t)(n->end - p);
+    /* cppcheck-suppress knownConditionTrueFalse ; false positive: the loop stops at the first non-zero byte */
     if (len == 0u) {
         return IOT_ERR_BAD_FORMAT;
     }

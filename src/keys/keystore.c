@@ -388,6 +388,7 @@ static size_t record_encode(const obj_t *o, const uint8_t *value, size_t value_l
     put_le32(&g_rec[20], (uint32_t)value_len);
     memcpy(&g_rec[REC_HDR], o->label, label_len);
     if (value_len > 0u) {
+        /* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker): callers pass NULL only with length 0 */
         memmove(&g_rec[REC_HDR + label_len], value, value_len);
     }
     if (o->tag_len > 0u) {
@@ -627,6 +628,7 @@ static iot_status_t create_key(const key_source_t *src, const iot_key_options_t 
     o.bits = src->bits;
     o.persistent = opts.persistent;
     if (label_len > 0u) {
+        /* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker): check_label gives length 0 for NULL */
         memcpy(o.label, opts.label, label_len);
     }
 
@@ -653,9 +655,11 @@ static iot_status_t create_key(const key_source_t *src, const iot_key_options_t 
     }
     psa_reset_key_attributes(&a);
     if (ps != PSA_SUCCESS) {
-        /* For imported data PSA's objections are about the key's values. */
-        return (material != NULL && ps == PSA_ERROR_INVALID_ARGUMENT) ? IOT_ERR_BAD_FORMAT
-                                                                       : from_psa(ps);
+        /* For imported data PSA's objections are about the key's values.
+         * Mbed TLS re-exports an imported RSA key and reports a value too
+         * large for its bit size (say, a negative prime) as BUFFER_TOO_SMALL. */
+        bool bad_value = ps == PSA_ERROR_INVALID_ARGUMENT || ps == PSA_ERROR_BUFFER_TOO_SMALL;
+        return (material != NULL && bad_value) ? IOT_ERR_BAD_FORMAT : from_psa(ps);
     }
     st = alloc_id(&o.id);
     if (st == IOT_OK && o.persistent) {

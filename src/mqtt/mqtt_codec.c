@@ -672,6 +672,7 @@ static bool take_u8(reader_t *r, uint8_t *v)
     if (!take_bytes(r, 1u, &b)) {
         return false;
     }
+    /* NOLINTNEXTLINE(clang-analyzer-core.NullDereference): a reader has p NULL only with left 0 */
     *v = b[0];
     return true;
 }

@@ -43,6 +43,7 @@ uint16_t mqtt_session_next_id(mqtt_session_t *s, const uint16_t *extra_in_use, s
     /* At most MAX_ENTRIES + n ids are taken, so this ends quickly. */
     do {
         s->last_id = (uint16_t)(s->last_id + 1u);
+        /* cppcheck-suppress knownConditionTrueFalse ; false positive: 65535 + 1 wraps to 0 in uint16_t */
         if (s->last_id == 0u) {
             s->last_id = 1u;
         }

@@ -64,6 +64,14 @@ set -a
 . "$state/broker.env"
 set +a
 
-"$@"
+# IOT_TEST_WRAPPER (a checker and its options, e.g. valgrind from
+# tools/memcheck.sh) runs the command under the checker when the command is
+# a program, so the SDK side is checked, not the broker or a script.
+if [ -n "${IOT_TEST_WRAPPER:-}" ] && head -c 4 "$1" 2>/dev/null | cmp -s - <(printf '\177ELF'); then
+  # shellcheck disable=SC2086 # the wrapper is a command line
+  $IOT_TEST_WRAPPER "$@"
+else
+  "$@"
+fi
 rc=$?
 exit

@@ -1049,7 +1049,11 @@ static void test_client_cert_refused(void **state)
     cfg.client_cert = cert;
     cfg.client_key = key;
     assert_status(connect_server(&cfg), IOT_ERR_TLS_PEER_REFUSED);
-    assert_true(contains(g_last_error, "refused our client certificate"));
+    /* The server sends its alert and closes with our last flight unread, so
+     * its kernel may reset the connection; a slow client (valgrind) then
+     * gets the reset before it has read the alert. Both say why. */
+    assert_true(contains(g_last_error, "refused our client certificate") ||
+                contains(g_last_error, "closed the connection after asking for our certificate"));
 
     /* No client certificate at all for a server that requires one. */
     cfg = cert_config();

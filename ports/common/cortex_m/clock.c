@@ -33,6 +33,7 @@ void iot_cm_systick_handler(void)
     uint32_t low = g_ms_low + 1u;
 
     g_ms_low = low;
+    /* cppcheck-suppress knownConditionTrueFalse ; false positive: the counter wraps after 2^32 ms */
     if (low == 0u) {
         g_ms_high = g_ms_high + 1u;
     }

@@ -64,9 +64,11 @@ void iot_cm_reset(void)
     __asm__ volatile("dsb\n\tisb" ::: "memory");
     __asm__ volatile("msr msplim, %0" ::"r"(__iot_stack_limit));
 
+    /* cppcheck-suppress comparePointers ; the linker script places both symbols around one section */
     for (uint32_t *src = __iot_data_load, *dst = __iot_data_start; dst < __iot_data_end;) {
         *dst++ = *src++;
     }
+    /* cppcheck-suppress comparePointers ; the linker script places both symbols around one section */
     for (uint32_t *dst = __iot_bss_start; dst < __iot_bss_end;) {
         *dst++ = 0u;
     }

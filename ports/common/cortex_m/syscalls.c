@@ -56,6 +56,7 @@ void *_sbrk(ptrdiff_t incr)
     static char *brk = __iot_heap_start;
     char *prev = brk;
 
+    /* cppcheck-suppress comparePointers ; brk moves within the heap the linker script bounds */
     if ((incr > 0 && incr > __iot_heap_end - brk) ||
         (incr < 0 && -incr > brk - __iot_heap_start)) {
         errno = ENOMEM;

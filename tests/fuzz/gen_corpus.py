@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Writes the seed corpus of the fuzz targets: valid inputs, built from the
+specifications (MQTT 3.1.1 packets by hand, keys with the openssl command).
+
+    python3 tests/fuzz/gen_corpus.py [tests/fuzz/corpus]
+
+Seeds are named seed-*; files named crash-* are regression inputs from
+crashes found and must be kept. Keys are generated afresh on every run, so
+re-running changes the key seeds (they stay valid)."""
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "corpus")
+
+
+def put(target, name, data):
+    d = os.path.join(OUT, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "seed-" + name), "wb") as f:
+        f.write(data)
+
+
+def varint(n):
+    out = bytearray()
+    while True:
+        b = n % 128
+        n //= 128
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def s(b):
+    if isinstance(b, str):
+        b = b.encode()
+    return struct.pack(">H", len(b)) + b
+
+
+def pkt(first, body):
+    return bytes([first]) + varint(len(body)) + body
+
+
+def mqtt_seeds():
+    client = {
+        "connack": pkt(0x20, b"\x00\x00"),
+        "connack-sp": pkt(0x20, b"\x01\x00"),
+        "connack-refused": pkt(0x20, b"\x00\x05"),
+        "publish-qos0": pkt(0x30, s("a/b") + b"hello"),
+        "publish-qos1": pkt(0x32, s("sensors/t") + b"\x00\x01" + b"21.5"),
+        "publish-qos2-dup-retain": pkt(0x3D, s("x/\xc3\xa9") + b"\x12\x34" + b"payload"),
+        "publish-empty-payload": pkt(0x31, s("t")),
+        "publish-200": pkt(0x30, s("big") + bytes(range(200))),
+        "puback": pkt(0x40, b"\x00\x07"),
+        "pubrec": pkt(0x50, b"\x00\x07"),
+        "pubrel": pkt(0x62, b"\x00\x07"),
+        "pubcomp": pkt(0x70, b"\x00\x07"),
+        "suback": pkt(0x90, b"\x00\x02\x00\x01\x02\x80"),
+        "unsuback": pkt(0xB0, b"\x00\x03"),
+        "pingresp": pkt(0xD0, b""),
+        "fixed-header-4": bytes([0x30, 0xFF, 0xFF, 0xFF, 0x7F]),
+    }
+    for k, v in client.items():
+        put("mqtt_client", k, v)
+
+    connect_hdr = s("MQTT") + b"\x04"
+    server = {
+        "connect-min": pkt(0x10, connect_hdr + b"\x02\x00\x3c" + s("")),
+        "connect-id": pkt(0x10, connect_hdr + b"\x02\x00\x3c" + s("dev-1")),
+        "connect-will-user-pass": pkt(
+            0x10, connect_hdr + bytes([0x02 | 0x04 | 0x08 | 0x20 | 0x40 | 0x80]) + b"\x00\x0a"
+            + s("dev-2") + s("will/t") + s(b"\x00\x01bye") + s("user") + s(b"pw\x00")),
+        "connect-level3": pkt(0x10, s("MQIsdp") + b"\x03\x02\x00\x3c" + s("old")),
+        "publish-qos1": pkt(0x32, s("up/t") + b"\x00\x09" + b"{\"v\":1}"),
+        "puback": pkt(0x40, b"\x00\x09"),
+        "pubrec": pkt(0x50, b"\x00\x09"),
+        "pubrel": pkt(0x62, b"\x00\x09"),
+        "pubcomp": pkt(0x70, b"\x00\x09"),
+        "subscribe": pkt(0x82, b"\x00\x0a" + s("a/+/c") + b"\x01" + s("#") + b"\x00" + s("$SYS/x") + b"\x02"),
+        "unsubscribe": pkt(0xA2, b"\x00\x0b" + s("a/+/c") + s("d/#")),
+        "pingreq": pkt(0xC0, b""),
+        "disconnect": pkt(0xE0, b""),
+    }
+    for k, v in server.items():
+        put("mqtt_server", k, v)
+
+    # mqtt_stream: first byte picks the chunk size (1..64) the broker writes in.
+    stream = {
+        "publish-qos0": bytes([7]) + pkt(0x30, s("a/b") + b"hi"),
+        "publish-qos1-qos2": bytes([3]) + pkt(0x32, s("t") + b"\x00\x01x") + pkt(0x34, s("t") + b"\x00\x02y")
+        + pkt(0x62, b"\x00\x02"),
+        "pingresp-puback": bytes([0]) + pkt(0xD0, b"") + pkt(0x40, b"\x00\x05"),
+        "publish-big": bytes([63]) + pkt(0x30, s("big") + bytes(range(256)) * 8),
+        "suback-unsuback": bytes([1]) + pkt(0x90, b"\x00\x01\x00") + pkt(0xB0, b"\x00\x02"),
+    }
+    for k, v in stream.items():
+        put("mqtt_stream", k, v)
+
+    topics = {
+        "plain": b"a/b/c\xffa/b/c",
+        "plus": b"a/+/c\xffa/x/c",
+        "hash": b"a/#\xffa/b/c/d",
+        "sys": b"+/x\xff$SYS/x",
+        "empty-levels": b"/+/\xff//",
+        "utf8": b"\xc3\xa9/+\xff\xc3\xa9/\xe2\x82\xac",
+        "bad-wildcard": b"a/b#\xffa/b",
+    }
+    for k, v in topics.items():
+        put("mqtt_topic", k, v)
+
+
+def openssl(*args, stdin=None):
+    return subprocess.run(["openssl", *args], check=True, capture_output=True, input=stdin).stdout
+
+
+def key_seeds():
+    with tempfile.TemporaryDirectory() as tmp:
+        keys = {}
+        for name, gen in (("p256", ["ecparam", "-name", "prime256v1", "-genkey", "-noout"]),
+                          ("p384", ["ecparam", "-name", "secp384r1", "-genkey", "-noout"]),
+                          ("rsa2048", ["genrsa", "2048"])):
+            keys[name] = openssl(*gen)  # SEC1 or PKCS#1 PEM (traditional form)
+        for name, sec1_or_pkcs1 in keys.items():
+            path = os.path.join(tmp, name + ".pem")
+            with open(path, "wb") as f:
+                f.write(sec1_or_pkcs1)
+            kind = "rsa" if name.startswith("rsa") else "ec"
+            trad_der = openssl(kind, "-in", path, "-outform", "DER")
+            pkcs8_pem = openssl("pkcs8", "-topk8", "-nocrypt", "-in", path)
+            pkcs8_der = openssl("pkcs8", "-topk8", "-nocrypt", "-in", path, "-outform", "DER")
+            pub_pem = openssl("pkey", "-in", path, "-pubout")
+            pub_der = openssl("pkey", "-in", path, "-pubout", "-outform", "DER")
+            trad = "sec1" if kind == "ec" else "pkcs1"
+            variants = {
+                f"{name}-{trad}.pem": sec1_or_pkcs1, f"{name}-{trad}.der": trad_der,
+                f"{name}-pkcs8.pem": pkcs8_pem, f"{name}-pkcs8.der": pkcs8_der,
+                f"{name}-pub.pem": pub_pem, f"{name}-pub.der": pub_der,
+            }
+            for vname, data in variants.items():
+                put("key_der", vname, data)
+                # key_import: first byte bit 0 = public, bit 1 = persistent
+                sel = 1 if "-pub" in vname else 0
+                put("key_import", vname, bytes([sel]) + data)
+                put("key_import", "persistent-" + vname, bytes([sel | 2]) + data)
+            if name == "p256":
+                cert = openssl("req", "-new", "-x509", "-key", path, "-subj", "/CN=fuzz", "-days", "1",
+                               "-outform", "DER")
+                put("key_der", "p256-cert.der", cert)
+                scalar = None
+                # The private scalar for a store record: the SEC1 DER's OCTET STRING.
+                i = trad_der.index(b"\x04\x20")
+                scalar = trad_der[i + 2:i + 34]
+                pub_point = pub_der[-65:]
+                record_seeds(scalar, pub_point, cert)
+
+
+REC_MAGIC = 0x534B4943
+
+
+def record(obj_class, key_type, obj_id, usage, bits, label, value):
+    return struct.pack("<IBBBBIIII", REC_MAGIC, 1, obj_class, key_type, len(label), obj_id, usage, bits,
+                       len(value)) + label + value
+
+
+def record_seeds(scalar, point, cert):
+    put("keystore_record", "private-p256", record(1, 1, 5, 0x3, 256, b"device", scalar))
+    put("keystore_record", "public-p256", record(2, 1, 6, 0x2, 256, b"peer", point))
+    put("keystore_record", "psk", record(3, 6, 7, 0x4, 128, b"psk", bytes(range(16))))
+    put("keystore_record", "certificate", record(4, 0, 8, 0, 0, b"cert", cert))
+    put("keystore_record", "data", record(5, 0, 9, 0, 0, b"", b"opaque"))
+
+
+if __name__ == "__main__":
+    mqtt_seeds()
+    key_seeds()
