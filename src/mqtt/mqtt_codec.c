@@ -38,10 +38,21 @@
 #define SUBACK_FAILURE 0x80u
 
 #define TYPE_BIT(t) (1u << (unsigned)(t))
-#define CLIENT_RECEIVES                                                                             \
-    (TYPE_BIT(MQTT_CONNACK) | TYPE_BIT(MQTT_PUBLISH) | TYPE_BIT(MQTT_PUBACK) | TYPE_BIT(MQTT_PUBREC) | \
-     TYPE_BIT(MQTT_PUBREL) | TYPE_BIT(MQTT_PUBCOMP) | TYPE_BIT(MQTT_SUBACK) | TYPE_BIT(MQTT_UNSUBACK) | \
-     TYPE_BIT(MQTT_PINGRESP))
+/* A client built without QoS 2 or UNSUBSCRIBE never asks for their
+ * acknowledgements, so a broker that sends one breaks the protocol. */
+#if IOT_CONFIG_MQTT_QOS2
+#define CLIENT_RECEIVES_QOS2 (TYPE_BIT(MQTT_PUBREC) | TYPE_BIT(MQTT_PUBREL) | TYPE_BIT(MQTT_PUBCOMP))
+#else
+#define CLIENT_RECEIVES_QOS2 0u
+#endif
+#if IOT_CONFIG_MQTT_UNSUBSCRIBE
+#define CLIENT_RECEIVES_UNSUBACK TYPE_BIT(MQTT_UNSUBACK)
+#else
+#define CLIENT_RECEIVES_UNSUBACK 0u
+#endif
+#define CLIENT_RECEIVES                                                                            \
+    (TYPE_BIT(MQTT_CONNACK) | TYPE_BIT(MQTT_PUBLISH) | TYPE_BIT(MQTT_PUBACK) |                     \
+     TYPE_BIT(MQTT_SUBACK) | TYPE_BIT(MQTT_PINGRESP) | CLIENT_RECEIVES_QOS2 | CLIENT_RECEIVES_UNSUBACK)
 #define SERVER_RECEIVES                                                                             \
     (TYPE_BIT(MQTT_CONNECT) | TYPE_BIT(MQTT_PUBLISH) | TYPE_BIT(MQTT_PUBACK) | TYPE_BIT(MQTT_PUBREC) | \
      TYPE_BIT(MQTT_PUBREL) | TYPE_BIT(MQTT_PUBCOMP) | TYPE_BIT(MQTT_SUBSCRIBE) |                     \
@@ -202,6 +213,7 @@ static uint8_t *put_fixed_header(uint8_t *p, unsigned first_byte, size_t remaini
 
 /* ---- CONNECT ------------------------------------------------------------- */
 
+#if IOT_CONFIG_MQTT_WILL
 static iot_status_t check_connect_will(const mqtt_connect_t *c)
 {
     iot_status_t st;
@@ -215,6 +227,12 @@ static iot_status_t check_connect_will(const mqtt_connect_t *c)
     st = check_topic_field(c->will_topic, false);
     return (st == IOT_OK) ? check_field(c->will_payload) : st;
 }
+#else
+static iot_status_t check_connect_will(const mqtt_connect_t *c)
+{
+    return c->has_will ? IOT_ERR_NOT_SUPPORTED : IOT_OK;
+}
+#endif
 
 static iot_status_t check_connect(const mqtt_connect_t *c)
 {
@@ -243,7 +261,7 @@ static size_t connect_remaining(const mqtt_connect_t *c)
 {
     size_t n = CONNECT_VARIABLE_HEADER_LEN + 2u + c->client_id.len;
 
-    if (c->has_will) {
+    if (IOT_CONFIG_MQTT_WILL && c->has_will) {
         n += 2u + c->will_topic.len + 2u + c->will_payload.len;
     }
     if (c->has_username) {
@@ -259,7 +277,7 @@ static unsigned connect_flags(const mqtt_connect_t *c)
 {
     unsigned f = c->clean_session ? CONNECT_CLEAN_SESSION : 0u;
 
-    if (c->has_will) {
+    if (IOT_CONFIG_MQTT_WILL && c->has_will) {
         f |= CONNECT_WILL | ((unsigned)c->will_qos << CONNECT_WILL_QOS_SHIFT);
         f |= c->will_retain ? CONNECT_WILL_RETAIN : 0u;
     }
@@ -277,7 +295,7 @@ static void write_connect(const mqtt_connect_t *c, size_t remaining, uint8_t *p)
     p = put_u8(p, connect_flags(c));
     p = put_u16(p, c->keep_alive_s);
     p = put_field(p, c->client_id);
-    if (c->has_will) {
+    if (IOT_CONFIG_MQTT_WILL && c->has_will) {
         p = put_field(p, c->will_topic);
         p = put_field(p, c->will_payload);
     }
