@@ -988,8 +988,12 @@ iot_status_t iot_connect(const iot_connect_options_t *options, iot_client_t **cl
     c->opts.client_id = c->client_id;
     apply_defaults(&c->opts);
     c->tls = *options->tls;
-    c->rx = (options->rx_buffer != NULL) ? options->rx_buffer : g_rx_buffers[index];
-    c->rx_cap = (options->rx_buffer != NULL) ? options->rx_buffer_size : IOT_CONFIG_MQTT_RX_BUFFER_SIZE;
+    c->rx = g_rx_buffers[index];
+    c->rx_cap = IOT_CONFIG_MQTT_RX_BUFFER_SIZE;
+    if (options->rx_buffer != NULL) {
+        c->rx = options->rx_buffer;
+        c->rx_cap = options->rx_buffer_size;
+    }
     if (options->queue_buffer != NULL) {
         mqtt_session_init(&c->session, options->queue_buffer, options->queue_buffer_size);
     } else {

@@ -1122,32 +1122,13 @@ iot_status_t mqtt_validate_topic_filter(mqtt_span_t filter)
     return IOT_OK;
 }
 
-/* One level of a topic: [start, end). A cursor past s.len means no levels
- * are left, which keeps "a" (one level) apart from "a/" (two levels). */
-static size_t level_end(mqtt_span_t s, size_t start)
-{
-    size_t end = start;
-
-    while (end < s.len && s.data[end] != '/') {
-        end++;
-    }
-    return end;
-}
-
-static bool level_is(mqtt_span_t s, size_t start, size_t end, uint8_t c)
-{
-    return end - start == 1u && s.data[start] == c;
-}
-
-static bool level_equal(mqtt_span_t f, size_t fs, size_t fe, mqtt_span_t n, size_t ns, size_t ne)
-{
-    return fe - fs == ne - ns && (fe == fs || memcmp(f.data + fs, n.data + ns, fe - fs) == 0);
-}
-
+/* One pass over both strings, for a valid filter (4.7.1: '+' and '#'
+ * fill a whole level, '#' only the last): '+' skips one level of the
+ * name, '#' matches the rest, anything else must be equal. */
 bool mqtt_topic_matches(mqtt_span_t filter, mqtt_span_t name)
 {
-    size_t fs = 0u;
-    size_t ns = 0u;
+    size_t f = 0u;
+    size_t n = 0u;
 
     if (!span_ok(filter) || !span_ok(name)) {
         return false;
@@ -1157,23 +1138,22 @@ bool mqtt_topic_matches(mqtt_span_t filter, mqtt_span_t name)
         (filter.data[0] == '+' || filter.data[0] == '#')) {
         return false;
     }
-    while (fs <= filter.len) {
-        size_t fe = level_end(filter, fs);
-        size_t ne;
+    while (f < filter.len) {
+        uint8_t c = filter.data[f++];
 
-        /* '#' also matches the parent level: "a/#" matches "a". */
-        if (level_is(filter, fs, fe, '#')) {
+        if (c == '#') {
             return true;
         }
-        if (ns > name.len) {
-            return false;
+        if (c == '+') {
+            while (n < name.len && name.data[n] != '/') {
+                n++;
+            }
+        } else if (n < name.len && name.data[n] == c) {
+            n++;
+        } else {
+            /* "a/#" also matches the parent level "a" (4.7.1.2). */
+            return n == name.len && c == '/' && f + 1u == filter.len && filter.data[f] == '#';
         }
-        ne = level_end(name, ns);
-        if (!level_is(filter, fs, fe, '+') && !level_equal(filter, fs, fe, name, ns, ne)) {
-            return false;
-        }
-        fs = fe + 1u;
-        ns = ne + 1u;
     }
-    return ns > name.len;
+    return n == name.len;
 }
