@@ -81,6 +81,10 @@ struct iot_client {
     volatile bool thread_stop;
 };
 
+/* PINGREQ and DISCONNECT are two fixed bytes each (3.12, 3.14). */
+static const uint8_t pingreq_packet[2] = { (uint8_t)(MQTT_PINGREQ << 4), 0u };
+static const uint8_t disconnect_packet[2] = { (uint8_t)(MQTT_DISCONNECT << 4), 0u };
+
 static iot_client_t g_clients[IOT_CONFIG_MQTT_MAX_CLIENTS];
 static uint8_t g_rx_buffers[IOT_CONFIG_MQTT_MAX_CLIENTS][IOT_CONFIG_MQTT_RX_BUFFER_SIZE];
 static uint8_t g_queue_buffers[IOT_CONFIG_MQTT_MAX_CLIENTS][IOT_CONFIG_MQTT_QUEUE_SIZE];
@@ -143,10 +147,9 @@ static iot_status_t send_bytes(iot_client_t *c, const uint8_t *data, size_t len)
 static iot_status_t send_ack(iot_client_t *c, mqtt_packet_type_t type, uint16_t id)
 {
     uint8_t pkt[4];
-    size_t len = 0;
 
-    (void)mqtt_encode_ack(type, id, pkt, sizeof(pkt), &len);
-    return send_bytes(c, pkt, len);
+    mqtt_write_ack(type, id, pkt);
+    return send_bytes(c, pkt, sizeof(pkt));
 }
 
 /* Without QoS 2 no entry gets this far. */
@@ -614,7 +617,9 @@ static void drop_oversized(iot_client_t *c, size_t header_len, size_t total)
         size_t topic_len = ((size_t)p[0] << 8) | p[1];
         if (c->rx_len >= header_len + 2u + topic_len + 2u) {
             uint16_t id = (uint16_t)((p[2 + topic_len] << 8) | p[3 + topic_len]);
-            (void)send_ack(c, (qos == 1u) ? MQTT_PUBACK : MQTT_PUBREC, id);
+            if (id != 0u) { /* 2.3.1: never acknowledge packet id 0 */
+                (void)send_ack(c, (qos == 1u) ? MQTT_PUBACK : MQTT_PUBREC, id);
+            }
         }
     }
     c->rx_discard = total - c->rx_len;
@@ -698,8 +703,6 @@ static void receive_some(iot_client_t *c, bool *dropped, bool *resub_failed)
 static void keep_alive(iot_client_t *c)
 {
     uint32_t now = now_ms();
-    uint8_t ping[2];
-    size_t len = 0;
 
     if (c->link != LINK_UP || c->opts.keep_alive_s == 0u) {
         return;
@@ -713,8 +716,7 @@ static void keep_alive(iot_client_t *c)
         return;
     }
     if (now - c->last_tx_ms >= (uint32_t)c->opts.keep_alive_s * 1000u) {
-        (void)mqtt_encode_empty(MQTT_PINGREQ, ping, sizeof(ping), &len);
-        if (send_bytes(c, ping, len) == IOT_OK) {
+        if (send_bytes(c, pingreq_packet, sizeof(pingreq_packet)) == IOT_OK) {
             c->ping_outstanding = true;
             c->ping_sent_ms = now;
         }
@@ -1360,9 +1362,6 @@ bool iot_is_connected(const iot_client_t *client)
 
 iot_status_t iot_disconnect(iot_client_t *client)
 {
-    uint8_t pkt[2];
-    size_t len = 0;
-
     if (client == NULL || !client->in_use) {
         return IOT_OK;
     }
@@ -1388,8 +1387,7 @@ iot_status_t iot_disconnect(iot_client_t *client)
     }
     if (client->link == LINK_UP) {
         send_unsent(client); /* as if each had gone out when published */
-        (void)mqtt_encode_empty(MQTT_DISCONNECT, pkt, sizeof(pkt), &len);
-        (void)iot_transport_send(&client->transport, pkt, len, 1000u);
+        (void)iot_transport_send(&client->transport, disconnect_packet, sizeof(disconnect_packet), 1000u);
         iot_transport_close(&client->transport);
     }
     client->link = LINK_DOWN;

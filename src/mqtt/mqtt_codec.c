@@ -441,6 +441,15 @@ iot_status_t mqtt_encode_publish_header(const mqtt_publish_t *p, uint8_t *buf, s
 
 /* ---- Fixed-size packets -------------------------------------------------- */
 
+void mqtt_write_ack(mqtt_packet_type_t type, uint16_t packet_id, uint8_t *buf)
+{
+    /* 2.2.2: PUBREL carries the fixed flags 0010. */
+    buf[0] = (uint8_t)(((unsigned)type << 4) | ((type == MQTT_PUBREL) ? 0x2u : 0u));
+    buf[1] = 2u;
+    (void)put_u16(buf + 2, packet_id);
+}
+
+#if IOT_CONFIG_MQTT_SERVER_CODEC
 iot_status_t mqtt_encode_ack(mqtt_packet_type_t type, uint16_t packet_id, uint8_t *buf, size_t cap,
                              size_t *out_len)
 {
@@ -477,6 +486,7 @@ iot_status_t mqtt_encode_empty(mqtt_packet_type_t type, uint8_t *buf, size_t cap
     }
     return st;
 }
+#endif /* IOT_CONFIG_MQTT_SERVER_CODEC */
 
 #if IOT_CONFIG_MQTT_SERVER_CODEC
 iot_status_t mqtt_encode_connack(bool session_present, uint8_t return_code, uint8_t *buf, size_t cap,

@@ -952,6 +952,29 @@ static void test_acks_round_trip(void **state)
     }
 }
 
+/* The client's unchecked ack writer gives the checked encoder's bytes. */
+static void test_ack_writer_matches_encoder(void **state)
+{
+    static const mqtt_packet_type_t types[] = { MQTT_PUBACK, MQTT_PUBREC, MQTT_PUBREL, MQTT_PUBCOMP };
+    static const uint16_t ids[] = { 1u, 0x00FFu, 0x1234u, 0xFFFFu };
+    uint8_t want[4];
+    uint8_t got[6];
+    size_t n = 0u;
+    size_t i;
+    size_t j;
+
+    (void)state;
+    for (i = 0; i < ARRAY_LEN(types); i++) {
+        for (j = 0; j < ARRAY_LEN(ids); j++) {
+            assert_int_equal(mqtt_encode_ack(types[i], ids[j], want, sizeof(want), &n), IOT_OK);
+            memset(got, CANARY, sizeof(got));
+            mqtt_write_ack(types[i], ids[j], got);
+            assert_memory_equal(got, want, sizeof(want));
+            assert_int_equal(got[4], CANARY);
+        }
+    }
+}
+
 static void test_empty_packets(void **state)
 {
     static const mqtt_packet_type_t not_empty[] = { MQTT_CONNECT, MQTT_PUBLISH, MQTT_PUBACK, MQTT_SUBACK,
@@ -1914,6 +1937,7 @@ int main(void)
         cmocka_unit_test(test_publish_encode_errors),
         cmocka_unit_test(test_publish_decode_errors),
         cmocka_unit_test(test_acks_round_trip),
+        cmocka_unit_test(test_ack_writer_matches_encoder),
         cmocka_unit_test(test_empty_packets),
         cmocka_unit_test(test_subscribe_round_trip),
         cmocka_unit_test(test_filter_writer_matches_encoders),
