@@ -10,6 +10,10 @@
 #include "iot_backoff.h"
 #include "iot_internal.h"
 #include "iot_transport.h"
+/* Set to 1 by the build when the port builds attest/ (src/CMakeLists.txt). */
+#ifndef IOT_HAVE_ATTEST
+#define IOT_HAVE_ATTEST 0
+#endif
 #if IOT_HAVE_ATTEST
 #include "attest/iot_attest_internal.h"
 #endif
