@@ -101,6 +101,12 @@ static mqtt_span_t span_of(const void *data, size_t len)
     return s;
 }
 
+/* A string whose length the caller has checked against dst's size, with its NUL. */
+static void copy_string(char *dst, const char *src)
+{
+    memcpy(dst, src, strlen(src) + 1u);
+}
+
 static mqtt_span_t span_str(const char *str)
 {
     return span_of(str, (str != NULL) ? strlen(str) : 0u);
@@ -988,8 +994,8 @@ iot_status_t iot_connect(const iot_connect_options_t *options, iot_client_t **cl
     memcpy(&c->opts, options, copy);
     c->opts.struct_size = sizeof(c->opts);
     /* check_options bounded both lengths. */
-    strcpy(c->host, options->host);
-    strcpy(c->client_id, options->client_id);
+    copy_string(c->host, options->host);
+    copy_string(c->client_id, options->client_id);
     c->opts.host = c->host;
     c->opts.client_id = c->client_id;
     apply_defaults(&c->opts);
@@ -1238,7 +1244,7 @@ iot_status_t iot_subscribe(iot_client_t *client, const char *filter, iot_qos_t q
      * the same read as the SUBACK and must find its callback. */
     sub = &client->subs[index];
     previous = *sub;
-    strcpy(sub->filter, filter); /* length checked above */
+    copy_string(sub->filter, filter); /* length checked above */
     sub->qos = (uint8_t)qos;
     sub->cb = cb;
     sub->user = user;
