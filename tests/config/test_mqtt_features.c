@@ -194,7 +194,7 @@ void iot_transport_close(iot_transport_t *t)
     iot_port_mutex_unlock(&g_net.lock);
 }
 
-/* ---- Helpers ------------------------------------------------------------- */
+/* ---- Test utilities ------------------------------------------------------- */
 
 static iot_tls_config_t g_tls;
 static int g_delivered;
