@@ -24,7 +24,11 @@
 #define DEFAULT_CONNECT_TIMEOUT_MS 10000u
 #define DEFAULT_PING_TIMEOUT_MS 5000u
 #define DEFAULT_STABLE_AFTER_MS 30000u
-#define READ_SLICE_MS 50u      /* longest a waiting caller reads before re-checking */
+/* Longest one reader round waits for input before the caller re-checks its
+ * condition, the clock and closing. Input ends a round at once, so this
+ * bounds only idle wake-ups (iot_process, the background thread, waiting
+ * calls) and how long iot_disconnect may wait for a reader in another thread. */
+#define READ_SLICE_MS 200u
 #define RECORD_TIMEOUT_MS 2000u /* rest of a TLS record once its first byte arrived */
 #define MAX_PENDING 4u          /* SUBSCRIBE/UNSUBSCRIBE awaiting their ack at once */
 /* Queued PUBLISHes go out at once while at most this many are unacknowledged;
