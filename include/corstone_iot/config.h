@@ -106,8 +106,10 @@
  *        checked encoders (PUBLISH, multi-filter SUBSCRIBE and UNSUBSCRIBE),
  *        which gateways need.
  *
- * 1 (default) builds it; device firmware sets 0 to save about 1.7 KiB of
- * code (the client does not use it).
+ * 1 (default) builds it; device firmware sets 0 to save about 1.8 KiB of
+ * code (the client does not use it; it writes its acknowledgements,
+ * PINGREQ and DISCONNECT without the checked ack and empty-packet encoders,
+ * which come with the server half too).
  */
 #ifndef IOT_CONFIG_MQTT_SERVER_CODEC
 #define IOT_CONFIG_MQTT_SERVER_CODEC 1
@@ -116,6 +118,71 @@
 /** @brief Default time an API call waits for the broker's answer, in milliseconds. */
 #ifndef IOT_CONFIG_MQTT_DEFAULT_TIMEOUT_MS
 #define IOT_CONFIG_MQTT_DEFAULT_TIMEOUT_MS 10000
+#endif
+
+/*
+ * Feature switches. Each defaults to 1 (built in); device firmware that does
+ * not need a feature sets it to 0 to save code (sizes per switch, Cortex-M4
+ * -Os: doc/sizes.md). A left-out feature's API answers ::IOT_ERR_NOT_SUPPORTED.
+ */
+
+/**
+ * @brief Build QoS 2 (exactly once) publishing and receiving.
+ *
+ * With 0, iot_publish() and iot_subscribe() answer ::IOT_ERR_NOT_SUPPORTED
+ * for ::IOT_QOS2, and a QoS 2 PUBLISH, PUBREC, PUBREL or PUBCOMP from the
+ * broker (which it cannot send when nothing asked for QoS 2) closes the
+ * connection as a protocol error. The inbound QoS 2 table
+ * (::IOT_CONFIG_MQTT_MAX_INBOUND_QOS2) is not allocated.
+ */
+#ifndef IOT_CONFIG_MQTT_QOS2
+#define IOT_CONFIG_MQTT_QOS2 1
+#endif
+
+/**
+ * @brief Build the last will (iot_connect_options_t::will_topic).
+ *
+ * With 0, iot_connect() answers ::IOT_ERR_NOT_SUPPORTED when a will topic
+ * is set.
+ */
+#ifndef IOT_CONFIG_MQTT_WILL
+#define IOT_CONFIG_MQTT_WILL 1
+#endif
+
+/**
+ * @brief Build iot_unsubscribe().
+ *
+ * With 0, iot_unsubscribe() answers ::IOT_ERR_NOT_SUPPORTED: a device that
+ * subscribes once, for the life of the connection, does not need it.
+ */
+#ifndef IOT_CONFIG_MQTT_UNSUBSCRIBE
+#define IOT_CONFIG_MQTT_UNSUBSCRIBE 1
+#endif
+
+/**
+ * @brief Subscribe again after a reconnect when the broker lost the session.
+ *
+ * With 0, a reconnect that finds no session on the broker (a clean session,
+ * or a broker that lost it) leaves the client without its subscriptions
+ * until the application subscribes again: after each ::IOT_EVENT_CONNECTED
+ * that follows ::IOT_EVENT_DISCONNECTED it calls iot_subscribe() again from
+ * its own thread (not from the event callback, where the call answers
+ * ::IOT_ERR_BAD_STATE); subscribing again to a filter it holds is harmless.
+ * Messages queued for sending are resent either way.
+ */
+#ifndef IOT_CONFIG_MQTT_RESTORE_SUBSCRIPTIONS
+#define IOT_CONFIG_MQTT_RESTORE_SUBSCRIPTIONS 1
+#endif
+
+/**
+ * @brief Build the background thread (iot_connect_options_t::background_thread).
+ *
+ * With 0, iot_connect() answers ::IOT_ERR_NOT_SUPPORTED when a background
+ * thread is asked for; the application drives I/O with iot_process(), as
+ * on ports without threads.
+ */
+#ifndef IOT_CONFIG_MQTT_BACKGROUND_THREAD
+#define IOT_CONFIG_MQTT_BACKGROUND_THREAD 1
 #endif
 /** @} */
 

@@ -163,7 +163,9 @@ typedef struct iot_connect_options {
  * @retval IOT_ERR_MQTT_NOT_AUTHORIZED CONNACK: not authorised.
  * @retval IOT_ERR_MQTT_PROTOCOL The broker answered with something other than a valid CONNACK.
  * @retval IOT_ERR_NET_CLOSED The broker closed the connection during CONNECT.
- * @retval IOT_ERR_NOT_SUPPORTED A requested feature is not available on this port.
+ * @retval IOT_ERR_NOT_SUPPORTED A requested feature is not available on this port, or
+ *         left out of the build: a will without ::IOT_CONFIG_MQTT_WILL, a
+ *         background thread without ::IOT_CONFIG_MQTT_BACKGROUND_THREAD.
  */
 IOT_API iot_status_t iot_connect(const iot_connect_options_t *options, iot_client_t **client);
 
@@ -197,6 +199,7 @@ IOT_API iot_status_t iot_connect(const iot_connect_options_t *options, iot_clien
  * @retval IOT_ERR_QUEUE_FULL No room in time; retry later.
  * @retval IOT_ERR_NOT_CONNECTED Not connected (QoS 0, or no auto-reconnect).
  * @retval IOT_ERR_NET_CLOSED The connection broke while sending (QoS 0).
+ * @retval IOT_ERR_NOT_SUPPORTED QoS 2 in a build without ::IOT_CONFIG_MQTT_QOS2.
  */
 IOT_API iot_status_t iot_publish(iot_client_t *client, const char *topic, const void *payload,
                                  size_t payload_len, iot_qos_t qos, bool retain);
@@ -220,6 +223,7 @@ IOT_API iot_status_t iot_publish(iot_client_t *client, const char *topic, const 
  * @retval IOT_ERR_MQTT_SUBSCRIBE_REFUSED The broker refused the subscription.
  * @retval IOT_ERR_TIMEOUT No SUBACK within @c command_timeout_ms.
  * @retval IOT_ERR_NOT_CONNECTED Not connected.
+ * @retval IOT_ERR_NOT_SUPPORTED QoS 2 in a build without ::IOT_CONFIG_MQTT_QOS2.
  */
 IOT_API iot_status_t iot_subscribe(iot_client_t *client, const char *filter, iot_qos_t qos,
                                    iot_message_cb_t cb, void *user);
@@ -233,6 +237,7 @@ IOT_API iot_status_t iot_subscribe(iot_client_t *client, const char *filter, iot
  * @retval IOT_ERR_NOT_FOUND No such subscription.
  * @retval IOT_ERR_TIMEOUT No UNSUBACK within @c command_timeout_ms.
  * @retval IOT_ERR_NOT_CONNECTED Not connected.
+ * @retval IOT_ERR_NOT_SUPPORTED Built without ::IOT_CONFIG_MQTT_UNSUBSCRIBE.
  */
 IOT_API iot_status_t iot_unsubscribe(iot_client_t *client, const char *filter);
 
@@ -242,10 +247,12 @@ IOT_API iot_status_t iot_unsubscribe(iot_client_t *client, const char *filter);
  *
  * Call it in a loop unless the client runs a background thread.
  * @param client     The client.
- * @param timeout_ms How long to work; returns earlier only on error.
+ * @param timeout_ms How long to work; returns earlier only on error. With 0 it
+ *                   polls once: what has already arrived is dispatched.
  * @retval IOT_OK The time passed normally (connected, or reconnecting).
  * @retval IOT_ERR_INVALID_ARG NULL client.
- * @retval IOT_ERR_BAD_STATE The client runs a background thread.
+ * @retval IOT_ERR_BAD_STATE The client runs a background thread, or the call
+ *         comes from one of this client's callbacks.
  * @retval IOT_ERR_NOT_CONNECTED The connection is lost and auto-reconnect is off.
  */
 IOT_API iot_status_t iot_process(iot_client_t *client, uint32_t timeout_ms);
@@ -258,6 +265,8 @@ IOT_API iot_status_t iot_process(iot_client_t *client, uint32_t timeout_ms);
  * @retval IOT_ERR_INVALID_ARG NULL client.
  * @retval IOT_ERR_TIMEOUT Messages are still unacknowledged.
  * @retval IOT_ERR_NOT_CONNECTED The connection is lost and auto-reconnect is off.
+ * @retval IOT_ERR_BAD_STATE Called from one of this client's callbacks while
+ *         messages wait: nothing can be read there.
  */
 IOT_API iot_status_t iot_flush(iot_client_t *client, uint32_t timeout_ms);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* MQTT client: connect, publish, subscribe, keep-alive and reconnect over the transport. */
 #include <stdatomic.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <corstone_iot/mqtt.h>
@@ -9,6 +10,10 @@
 #include "iot_backoff.h"
 #include "iot_internal.h"
 #include "iot_transport.h"
+/* Set to 1 by the build when the port builds attest/ (src/CMakeLists.txt). */
+#ifndef IOT_HAVE_ATTEST
+#define IOT_HAVE_ATTEST 0
+#endif
 #if IOT_HAVE_ATTEST
 #include "attest/iot_attest_internal.h"
 #endif
@@ -19,7 +24,11 @@
 #define DEFAULT_CONNECT_TIMEOUT_MS 10000u
 #define DEFAULT_PING_TIMEOUT_MS 5000u
 #define DEFAULT_STABLE_AFTER_MS 30000u
-#define READ_SLICE_MS 50u      /* longest a waiting caller reads before re-checking */
+/* Longest one reader round waits for input before the caller re-checks its
+ * condition, the clock and closing. Input ends a round at once, so this
+ * bounds only idle wake-ups (iot_process, the background thread, waiting
+ * calls) and how long iot_disconnect may wait for a reader in another thread. */
+#define READ_SLICE_MS 200u
 #define RECORD_TIMEOUT_MS 2000u /* rest of a TLS record once its first byte arrived */
 #define MAX_PENDING 4u          /* SUBSCRIBE/UNSUBSCRIBE awaiting their ack at once */
 /* Queued PUBLISHes go out at once while at most this many are unacknowledged;
@@ -80,6 +89,10 @@ struct iot_client {
     volatile bool thread_stop;
 };
 
+/* PINGREQ and DISCONNECT are two fixed bytes each (3.12, 3.14). */
+static const uint8_t pingreq_packet[2] = { (uint8_t)(MQTT_PINGREQ << 4), 0u };
+static const uint8_t disconnect_packet[2] = { (uint8_t)(MQTT_DISCONNECT << 4), 0u };
+
 static iot_client_t g_clients[IOT_CONFIG_MQTT_MAX_CLIENTS];
 static uint8_t g_rx_buffers[IOT_CONFIG_MQTT_MAX_CLIENTS][IOT_CONFIG_MQTT_RX_BUFFER_SIZE];
 static uint8_t g_queue_buffers[IOT_CONFIG_MQTT_MAX_CLIENTS][IOT_CONFIG_MQTT_QUEUE_SIZE];
@@ -90,6 +103,12 @@ static mqtt_span_t span_of(const void *data, size_t len)
     s.data = (const uint8_t *)data;
     s.len = len;
     return s;
+}
+
+/* A string whose length the caller has checked against dst's size, with its NUL. */
+static void copy_string(char *dst, const char *src)
+{
+    memcpy(dst, src, strlen(src) + 1u);
 }
 
 static mqtt_span_t span_str(const char *str)
@@ -142,11 +161,17 @@ static iot_status_t send_bytes(iot_client_t *c, const uint8_t *data, size_t len)
 static iot_status_t send_ack(iot_client_t *c, mqtt_packet_type_t type, uint16_t id)
 {
     uint8_t pkt[4];
-    size_t len = 0;
 
-    (void)mqtt_encode_ack(type, id, pkt, sizeof(pkt), &len);
-    return send_bytes(c, pkt, len);
+    mqtt_write_ack(type, id, pkt);
+    return send_bytes(c, pkt, sizeof(pkt));
 }
+
+/* Without QoS 2 no entry gets this far. */
+#if IOT_CONFIG_MQTT_QOS2
+#define AWAITS_PUBCOMP(e) ((e)->state == MQTT_OUT_AWAIT_PUBCOMP)
+#else
+#define AWAITS_PUBCOMP(e) false
+#endif
 
 /* Send the live queue entries from the cursor on, oldest first: PUBLISHes
  * not sent yet, PUBLISHes sent before a reconnect again with DUP (3.3.1.1),
@@ -161,13 +186,13 @@ static void send_queued(iot_client_t *c, size_t cursor)
 
     while (c->link == LINK_UP && (e = mqtt_session_next_live(&c->session, &cursor)) != NULL) {
         uint8_t *bytes = mqtt_session_bytes(&c->session, e);
-        if (run != NULL && (bytes != run + run_len || e->state == MQTT_OUT_AWAIT_PUBCOMP)) {
+        if (run != NULL && (bytes != run + run_len || AWAITS_PUBCOMP(e))) {
             if (send_bytes(c, run, run_len) != IOT_OK) {
                 return; /* link lost: the rest waits for the reconnect */
             }
             run = NULL;
         }
-        if (e->state == MQTT_OUT_AWAIT_PUBCOMP) {
+        if (AWAITS_PUBCOMP(e)) {
             (void)send_ack(c, MQTT_PUBREL, e->packet_id);
             continue;
         }
@@ -176,7 +201,7 @@ static void send_queued(iot_client_t *c, size_t cursor)
         } else {
             bytes[0] |= 0x08u;
         }
-        e->state = (e->qos == 1u) ? MQTT_OUT_AWAIT_PUBACK : MQTT_OUT_AWAIT_PUBREC;
+        e->state = (!IOT_CONFIG_MQTT_QOS2 || e->qos == 1u) ? MQTT_OUT_AWAIT_PUBACK : MQTT_OUT_AWAIT_PUBREC;
         if (run == NULL) {
             run = bytes;
             run_len = 0;
@@ -276,6 +301,7 @@ static iot_status_t mqtt_handshake(iot_client_t *c, uint32_t start, bool *sessio
     cn.client_id = span_str(c->opts.client_id);
     cn.keep_alive_s = c->opts.keep_alive_s;
     cn.clean_session = c->opts.clean_session;
+#if IOT_CONFIG_MQTT_WILL
     if (c->opts.will_topic != NULL) {
         cn.has_will = true;
         cn.will_topic = span_str(c->opts.will_topic);
@@ -283,6 +309,7 @@ static iot_status_t mqtt_handshake(iot_client_t *c, uint32_t start, bool *sessio
         cn.will_qos = (uint8_t)c->opts.will_qos;
         cn.will_retain = c->opts.will_retain;
     }
+#endif
     if (c->opts.username != NULL) {
         cn.has_username = true;
         cn.username = span_str(c->opts.username);
@@ -367,6 +394,7 @@ static uint16_t next_packet_id(iot_client_t *c)
     return mqtt_session_next_id(&c->session, busy, MAX_PENDING);
 }
 
+#if IOT_CONFIG_MQTT_RESTORE_SUBSCRIPTIONS
 /* After a reconnect the broker may have lost the session: subscribe again,
  * one filter per packet, without waiting (the reader sees the SUBACKs). */
 static void restore_subscriptions(iot_client_t *c)
@@ -387,6 +415,7 @@ static void restore_subscriptions(iot_client_t *c)
         (void)send_bytes(c, c->tx, len);
     }
 }
+#endif
 
 /* The link just came up (lock held): resend what the broker has not acknowledged. */
 static void link_up(iot_client_t *c, bool session_present)
@@ -399,8 +428,12 @@ static void link_up(iot_client_t *c, bool session_present)
     c->rx_discard = 0;
     memset(c->pending, 0, sizeof(c->pending));
     if (!session_present) {
+#if IOT_CONFIG_MQTT_QOS2
         mqtt_session_clear_inbound(&c->session);
+#endif
+#if IOT_CONFIG_MQTT_RESTORE_SUBSCRIPTIONS
         restore_subscriptions(c);
+#endif
     }
     send_queued(c, 0);
 }
@@ -444,18 +477,21 @@ static void deliver(iot_client_t *c, const mqtt_publish_t *p)
 static void on_publish(iot_client_t *c, const mqtt_publish_t *p)
 {
     bool duplicate = false;
-    bool full = false;
 
     iot_port_mutex_lock(&c->lock);
     if (p->qos == 1u) {
         (void)send_ack(c, MQTT_PUBACK, p->packet_id);
-    } else if (p->qos == 2u) {
+    }
+#if IOT_CONFIG_MQTT_QOS2
+    else if (p->qos == 2u) {
+        bool full = false;
         duplicate = mqtt_session_inbound_qos2_seen(&c->session, p->packet_id, &full);
         if (full) {
             IOT_LOGW(LOG_MODULE, "%s: inbound QoS 2 table full", c->opts.client_id);
         }
         (void)send_ack(c, MQTT_PUBREC, p->packet_id);
     }
+#endif
     iot_port_mutex_unlock(&c->lock);
 #if IOT_HAVE_ATTEST
     /* A gateway's attestation challenge is answered here, never delivered. */
@@ -479,6 +515,7 @@ static void on_ack(iot_client_t *c, const mqtt_packet_t *pkt)
             mqtt_session_release(&c->session, e);
         }
         break;
+#if IOT_CONFIG_MQTT_QOS2
     case MQTT_PUBREC:
         if (e != NULL && (e->state == MQTT_OUT_AWAIT_PUBREC || e->state == MQTT_OUT_AWAIT_PUBCOMP)) {
             e->state = MQTT_OUT_AWAIT_PUBCOMP;
@@ -495,6 +532,7 @@ static void on_ack(iot_client_t *c, const mqtt_packet_t *pkt)
         mqtt_session_inbound_qos2_release(&c->session, pkt->u.packet_id);
         (void)send_ack(c, MQTT_PUBCOMP, pkt->u.packet_id);
         break;
+#endif
     default:
         break;
     }
@@ -511,14 +549,16 @@ static void on_sub_ack(iot_client_t *c, const mqtt_packet_t *pkt)
             continue;
         }
         p->return_code = (pkt->type == MQTT_SUBACK) ? pkt->u.suback.return_codes[0] : 0u;
+#if IOT_CONFIG_MQTT_RESTORE_SUBSCRIPTIONS
         if (p->internal) {
             if (p->return_code == 0x80u) {
                 c->lost_status = IOT_ERR_MQTT_SUBSCRIBE_REFUSED;
             }
             p->packet_id = 0;
-        } else {
-            p->done = true;
+            return;
         }
+#endif
+        p->done = true;
         return;
     }
 }
@@ -536,23 +576,36 @@ static iot_status_t handle_packet(iot_client_t *c, const uint8_t *buf, size_t le
     }
     switch (pkt.type) {
     case MQTT_PUBLISH:
+        if (!IOT_CONFIG_MQTT_QOS2 && pkt.u.publish.qos == 2u) {
+            return IOT_ERR_MQTT_PROTOCOL; /* nothing subscribed at QoS 2 */
+        }
         iot_port_mutex_unlock(&c->lock);
         on_publish(c, &pkt.u.publish);
         iot_port_mutex_lock(&c->lock);
         break;
     case MQTT_PUBACK:
+#if IOT_CONFIG_MQTT_QOS2
     case MQTT_PUBREC:
     case MQTT_PUBREL:
     case MQTT_PUBCOMP:
+#endif
         on_ack(c, &pkt);
         break;
     case MQTT_SUBACK:
-    case MQTT_UNSUBACK: {
+#if IOT_CONFIG_MQTT_UNSUBSCRIBE
+    case MQTT_UNSUBACK:
+#endif
+    {
+#if IOT_CONFIG_MQTT_RESTORE_SUBSCRIPTIONS
         iot_status_t before = c->lost_status;
         on_sub_ack(c, &pkt);
         if (c->lost_status == IOT_ERR_MQTT_SUBSCRIBE_REFUSED && before != c->lost_status) {
             *resub_failed = true;
         }
+#else
+        (void)resub_failed;
+        on_sub_ack(c, &pkt);
+#endif
         break;
     }
     case MQTT_PINGRESP:
@@ -578,7 +631,9 @@ static void drop_oversized(iot_client_t *c, size_t header_len, size_t total)
         size_t topic_len = ((size_t)p[0] << 8) | p[1];
         if (c->rx_len >= header_len + 2u + topic_len + 2u) {
             uint16_t id = (uint16_t)((p[2 + topic_len] << 8) | p[3 + topic_len]);
-            (void)send_ack(c, (qos == 1u) ? MQTT_PUBACK : MQTT_PUBREC, id);
+            if (id != 0u) { /* 2.3.1: never acknowledge packet id 0 */
+                (void)send_ack(c, (qos == 1u) ? MQTT_PUBACK : MQTT_PUBREC, id);
+            }
         }
     }
     c->rx_discard = total - c->rx_len;
@@ -662,8 +717,6 @@ static void receive_some(iot_client_t *c, bool *dropped, bool *resub_failed)
 static void keep_alive(iot_client_t *c)
 {
     uint32_t now = now_ms();
-    uint8_t ping[2];
-    size_t len = 0;
 
     if (c->link != LINK_UP || c->opts.keep_alive_s == 0u) {
         return;
@@ -677,8 +730,7 @@ static void keep_alive(iot_client_t *c)
         return;
     }
     if (now - c->last_tx_ms >= (uint32_t)c->opts.keep_alive_s * 1000u) {
-        (void)mqtt_encode_empty(MQTT_PINGREQ, ping, sizeof(ping), &len);
-        if (send_bytes(c, ping, len) == IOT_OK) {
+        if (send_bytes(c, pingreq_packet, sizeof(pingreq_packet)) == IOT_OK) {
             c->ping_outstanding = true;
             c->ping_sent_ms = now;
         }
@@ -801,23 +853,21 @@ static bool on_reader_thread(const iot_client_t *c)
 typedef bool (*condition_fn)(iot_client_t *c, const void *arg);
 
 /* Wait (lock held on entry and exit) until cond holds, driving I/O when no
- * other thread does. IOT_ERR_TIMEOUT after timeout_ms; IOT_ERR_NOT_CONNECTED
- * when the link is down for good. */
+ * other thread does: at least one round, even with a zero timeout, so that
+ * iot_process(client, 0) polls. IOT_ERR_TIMEOUT after timeout_ms;
+ * IOT_ERR_NOT_CONNECTED when the link is down for good or the client is
+ * closing. */
 static iot_status_t wait_for(iot_client_t *c, condition_fn cond, const void *arg, uint32_t timeout_ms)
 {
     uint32_t start = now_ms();
+    uint32_t left = timeout_ms;
 
     for (;;) {
-        uint32_t left;
         if (cond(c, arg)) {
             return IOT_OK;
         }
         if (c->closing || (c->link == LINK_DOWN && !c->opts.auto_reconnect)) {
             return IOT_ERR_NOT_CONNECTED;
-        }
-        left = ms_left(start, timeout_ms);
-        if (left == 0u) {
-            return IOT_ERR_TIMEOUT;
         }
         if (on_reader_thread(c)) {
             /* Inside a callback on the reading thread: nobody else will read. */
@@ -830,6 +880,10 @@ static iot_status_t wait_for(iot_client_t *c, condition_fn cond, const void *arg
             iot_port_mutex_unlock(&c->lock);
             iot_port_sleep_ms(1);
             iot_port_mutex_lock(&c->lock);
+        }
+        left = ms_left(start, timeout_ms);
+        if (left == 0u && !cond(c, arg)) {
+            return IOT_ERR_TIMEOUT;
         }
     }
 }
@@ -868,9 +922,20 @@ static iot_status_t check_options(const iot_connect_options_t *o)
         strlen(o->client_id) > IOT_CONFIG_MQTT_MAX_CLIENT_ID_LEN) {
         return IOT_ERR_INVALID_ARG;
     }
+#if IOT_CONFIG_MQTT_WILL
     if (o->will_topic != NULL && mqtt_validate_topic_name(span_str(o->will_topic)) != IOT_OK) {
         return IOT_ERR_BAD_TOPIC;
     }
+#else
+    if (o->will_topic != NULL) {
+        return IOT_ERR_NOT_SUPPORTED;
+    }
+#endif
+#if !IOT_CONFIG_MQTT_BACKGROUND_THREAD
+    if (o->struct_size > offsetof(iot_connect_options_t, background_thread) && o->background_thread) {
+        return IOT_ERR_NOT_SUPPORTED;
+    }
+#endif
     return IOT_OK;
 }
 
@@ -900,7 +965,9 @@ static void release_client(iot_client_t *c)
     atomic_store(&g_client_claimed[(size_t)(c - g_clients)], false);
 }
 
+#if IOT_CONFIG_MQTT_BACKGROUND_THREAD
 static void thread_main(void *arg);
+#endif
 
 iot_status_t iot_connect(const iot_connect_options_t *options, iot_client_t **client)
 {
@@ -908,7 +975,7 @@ iot_status_t iot_connect(const iot_connect_options_t *options, iot_client_t **cl
     size_t index = 0;
     size_t copy;
     bool session_present = false;
-    uint8_t seed[4];
+    uint32_t seed = 0;
     iot_status_t st;
 
     IOT_CHECK_ARG(client != NULL);
@@ -930,25 +997,30 @@ iot_status_t iot_connect(const iot_connect_options_t *options, iot_client_t **cl
     copy = (options->struct_size < sizeof(c->opts)) ? options->struct_size : sizeof(c->opts);
     memcpy(&c->opts, options, copy);
     c->opts.struct_size = sizeof(c->opts);
-    memcpy(c->host, options->host, strlen(options->host) + 1u);
-    memcpy(c->client_id, options->client_id, strlen(options->client_id) + 1u);
+    /* check_options bounded both lengths. */
+    copy_string(c->host, options->host);
+    copy_string(c->client_id, options->client_id);
     c->opts.host = c->host;
     c->opts.client_id = c->client_id;
     apply_defaults(&c->opts);
     c->tls = *options->tls;
-    c->rx = (options->rx_buffer != NULL) ? options->rx_buffer : g_rx_buffers[index];
-    c->rx_cap = (options->rx_buffer != NULL) ? options->rx_buffer_size : IOT_CONFIG_MQTT_RX_BUFFER_SIZE;
+    c->rx = g_rx_buffers[index];
+    c->rx_cap = IOT_CONFIG_MQTT_RX_BUFFER_SIZE;
+    if (options->rx_buffer != NULL) {
+        c->rx = options->rx_buffer;
+        c->rx_cap = options->rx_buffer_size;
+    }
     if (options->queue_buffer != NULL) {
         mqtt_session_init(&c->session, options->queue_buffer, options->queue_buffer_size);
     } else {
         mqtt_session_init(&c->session, g_queue_buffers[index], IOT_CONFIG_MQTT_QUEUE_SIZE);
     }
-    if (iot_port_entropy(seed, sizeof(seed)) != IOT_OK) {
-        memset(seed, 0, sizeof(seed)); /* jitter only; a fixed seed is still correct */
+    /* Jitter only: the seed's byte order does not matter, and on failure a
+     * fixed seed is still correct. */
+    if (iot_port_entropy((uint8_t *)&seed, sizeof(seed)) != IOT_OK) {
+        seed = 0;
     }
-    iot_backoff_init(&c->backoff, c->opts.backoff_base_ms, c->opts.backoff_max_ms,
-                     ((uint32_t)seed[0] << 24) | ((uint32_t)seed[1] << 16) |
-                         ((uint32_t)seed[2] << 8) | seed[3]);
+    iot_backoff_init(&c->backoff, c->opts.backoff_base_ms, c->opts.backoff_max_ms, seed);
     st = iot_port_mutex_init(&c->lock);
     if (st == IOT_OK) {
         c->link = LINK_CONNECTING;
@@ -968,6 +1040,7 @@ iot_status_t iot_connect(const iot_connect_options_t *options, iot_client_t **cl
     iot_port_mutex_unlock(&c->lock);
     IOT_LOGI(LOG_MODULE, "%s: connected to %s:%u", c->opts.client_id, c->opts.host,
              (unsigned)c->opts.port);
+#if IOT_CONFIG_MQTT_BACKGROUND_THREAD
     if (c->opts.background_thread) {
         st = iot_port_thread_start(&c->thread, thread_main, c);
         if (st != IOT_OK) {
@@ -976,6 +1049,7 @@ iot_status_t iot_connect(const iot_connect_options_t *options, iot_client_t **cl
             return st;
         }
     }
+#endif
     *client = c;
     emit_event(c, IOT_EVENT_CONNECTED, IOT_OK);
     return IOT_OK;
@@ -1064,6 +1138,9 @@ iot_status_t iot_publish(iot_client_t *client, const char *topic, const void *pa
 
     IOT_CHECK_ARG(client != NULL && client->in_use && topic != NULL);
     IOT_CHECK_ARG((unsigned)qos <= 2u && (payload != NULL || payload_len == 0u));
+    if (!IOT_CONFIG_MQTT_QOS2 && qos == IOT_QOS2) {
+        return IOT_ERR_NOT_SUPPORTED;
+    }
     memset(&p, 0, sizeof(p));
     p.topic = span_str(topic);
     p.payload = span_of(payload, payload_len);
@@ -1134,8 +1211,8 @@ static iot_status_t request(iot_client_t *c, uint16_t id, uint8_t ack_type, size
 iot_status_t iot_subscribe(iot_client_t *client, const char *filter, iot_qos_t qos,
                            iot_message_cb_t cb, void *user)
 {
-    subscription_t sub;
     subscription_t previous;
+    subscription_t *sub;
     size_t index = 0;
     size_t len = 0;
     uint8_t rc = 0;
@@ -1144,17 +1221,13 @@ iot_status_t iot_subscribe(iot_client_t *client, const char *filter, iot_qos_t q
 
     IOT_CHECK_ARG(client != NULL && client->in_use && filter != NULL && cb != NULL);
     IOT_CHECK_ARG((unsigned)qos <= 2u);
+    if (!IOT_CONFIG_MQTT_QOS2 && qos == IOT_QOS2) {
+        return IOT_ERR_NOT_SUPPORTED;
+    }
     if (strlen(filter) > IOT_CONFIG_MQTT_MAX_FILTER_LEN ||
         mqtt_validate_topic_filter(span_str(filter)) != IOT_OK) {
         return IOT_ERR_BAD_TOPIC;
     }
-    memset(&sub, 0, sizeof(sub));
-    memcpy(sub.filter, filter, strlen(filter) + 1u);
-    sub.qos = (uint8_t)qos;
-    sub.cb = cb;
-    sub.user = user;
-    sub.used = true;
-
     iot_port_mutex_lock(&client->lock);
     if (client->link != LINK_UP || client->closing) {
         iot_port_mutex_unlock(&client->lock);
@@ -1173,10 +1246,15 @@ iot_status_t iot_subscribe(iot_client_t *client, const char *filter, iot_qos_t q
     }
     /* Installed before SUBSCRIBE goes out: a retained message can arrive in
      * the same read as the SUBACK and must find its callback. */
-    previous = client->subs[index];
-    client->subs[index] = sub;
+    sub = &client->subs[index];
+    previous = *sub;
+    copy_string(sub->filter, filter); /* length checked above */
+    sub->qos = (uint8_t)qos;
+    sub->cb = cb;
+    sub->user = user;
+    sub->used = true;
     id = next_packet_id(client);
-    st = encode_filter(client, MQTT_SUBSCRIBE, &sub, id, &len);
+    st = encode_filter(client, MQTT_SUBSCRIBE, sub, id, &len);
     if (st == IOT_OK) {
         st = request(client, id, MQTT_SUBACK, len, &rc);
     }
@@ -1184,7 +1262,7 @@ iot_status_t iot_subscribe(iot_client_t *client, const char *filter, iot_qos_t q
         st = IOT_ERR_MQTT_SUBSCRIBE_REFUSED;
     }
     if (st != IOT_OK) {
-        client->subs[index] = previous;
+        *sub = previous;
     } else {
         IOT_LOGI(LOG_MODULE, "%s: subscribed to %s (QoS %u granted)", client->opts.client_id,
                  filter, (unsigned)rc);
@@ -1193,6 +1271,7 @@ iot_status_t iot_subscribe(iot_client_t *client, const char *filter, iot_qos_t q
     return st;
 }
 
+#if IOT_CONFIG_MQTT_UNSUBSCRIBE
 iot_status_t iot_unsubscribe(iot_client_t *client, const char *filter)
 {
     size_t index = 0;
@@ -1220,32 +1299,38 @@ iot_status_t iot_unsubscribe(iot_client_t *client, const char *filter)
     iot_port_mutex_unlock(&client->lock);
     return st;
 }
+#else
+iot_status_t iot_unsubscribe(iot_client_t *client, const char *filter)
+{
+    (void)client;
+    (void)filter;
+    return IOT_ERR_NOT_SUPPORTED;
+}
+#endif
 
+static bool never(iot_client_t *c, const void *arg)
+{
+    (void)c;
+    (void)arg;
+    return false;
+}
+
+/* I/O for the whole of timeout_ms: the time running out is the normal end,
+ * and so is a disconnect that another thread began. */
 static iot_status_t process_for(iot_client_t *c, uint32_t timeout_ms)
 {
-    uint32_t start = now_ms();
-    iot_status_t st = IOT_OK;
+    iot_status_t st;
 
     iot_port_mutex_lock(&c->lock);
-    do {
-        if (c->link == LINK_DOWN && !c->opts.auto_reconnect) {
-            st = IOT_ERR_NOT_CONNECTED;
-            break;
-        }
-        if (take_reader_token(c)) {
-            uint32_t left = ms_left(start, timeout_ms);
-            reader_round(c, (left < READ_SLICE_MS * 4u) ? left : READ_SLICE_MS * 4u);
-            give_reader_token(c);
-        } else {
-            iot_port_mutex_unlock(&c->lock);
-            iot_port_sleep_ms(1);
-            iot_port_mutex_lock(&c->lock);
-        }
-    } while (!c->closing && ms_left(start, timeout_ms) > 0u);
+    st = wait_for(c, never, NULL, timeout_ms);
+    if (st == IOT_ERR_TIMEOUT || c->closing) {
+        st = IOT_OK;
+    }
     iot_port_mutex_unlock(&c->lock);
     return st;
 }
 
+#if IOT_CONFIG_MQTT_BACKGROUND_THREAD
 static void thread_main(void *arg)
 {
     iot_client_t *c = arg;
@@ -1256,11 +1341,12 @@ static void thread_main(void *arg)
         }
     }
 }
+#endif
 
 iot_status_t iot_process(iot_client_t *client, uint32_t timeout_ms)
 {
     IOT_CHECK_ARG(client != NULL && client->in_use);
-    if (client->opts.background_thread) {
+    if (IOT_CONFIG_MQTT_BACKGROUND_THREAD && client->opts.background_thread) {
         return IOT_ERR_BAD_STATE;
     }
     return process_for(client, timeout_ms);
@@ -1290,9 +1376,6 @@ bool iot_is_connected(const iot_client_t *client)
 
 iot_status_t iot_disconnect(iot_client_t *client)
 {
-    uint8_t pkt[2];
-    size_t len = 0;
-
     if (client == NULL || !client->in_use) {
         return IOT_OK;
     }
@@ -1304,9 +1387,11 @@ iot_status_t iot_disconnect(iot_client_t *client)
     client->closing = true;
     client->thread_stop = true;
     iot_port_mutex_unlock(&client->lock);
+#if IOT_CONFIG_MQTT_BACKGROUND_THREAD
     if (client->opts.background_thread) {
         iot_port_thread_join(&client->thread);
     }
+#endif
     /* Wait for a reader in another thread (iot_process) to leave. */
     iot_port_mutex_lock(&client->lock);
     while (client->reading || client->link == LINK_CONNECTING) {
@@ -1316,8 +1401,7 @@ iot_status_t iot_disconnect(iot_client_t *client)
     }
     if (client->link == LINK_UP) {
         send_unsent(client); /* as if each had gone out when published */
-        (void)mqtt_encode_empty(MQTT_DISCONNECT, pkt, sizeof(pkt), &len);
-        (void)iot_transport_send(&client->transport, pkt, len, 1000u);
+        (void)iot_transport_send(&client->transport, disconnect_packet, sizeof(disconnect_packet), 1000u);
         iot_transport_close(&client->transport);
     }
     client->link = LINK_DOWN;

@@ -38,10 +38,21 @@
 #define SUBACK_FAILURE 0x80u
 
 #define TYPE_BIT(t) (1u << (unsigned)(t))
-#define CLIENT_RECEIVES                                                                             \
-    (TYPE_BIT(MQTT_CONNACK) | TYPE_BIT(MQTT_PUBLISH) | TYPE_BIT(MQTT_PUBACK) | TYPE_BIT(MQTT_PUBREC) | \
-     TYPE_BIT(MQTT_PUBREL) | TYPE_BIT(MQTT_PUBCOMP) | TYPE_BIT(MQTT_SUBACK) | TYPE_BIT(MQTT_UNSUBACK) | \
-     TYPE_BIT(MQTT_PINGRESP))
+/* A client built without QoS 2 or UNSUBSCRIBE never asks for their
+ * acknowledgements, so a broker that sends one breaks the protocol. */
+#if IOT_CONFIG_MQTT_QOS2
+#define CLIENT_RECEIVES_QOS2 (TYPE_BIT(MQTT_PUBREC) | TYPE_BIT(MQTT_PUBREL) | TYPE_BIT(MQTT_PUBCOMP))
+#else
+#define CLIENT_RECEIVES_QOS2 0u
+#endif
+#if IOT_CONFIG_MQTT_UNSUBSCRIBE
+#define CLIENT_RECEIVES_UNSUBACK TYPE_BIT(MQTT_UNSUBACK)
+#else
+#define CLIENT_RECEIVES_UNSUBACK 0u
+#endif
+#define CLIENT_RECEIVES                                                                            \
+    (TYPE_BIT(MQTT_CONNACK) | TYPE_BIT(MQTT_PUBLISH) | TYPE_BIT(MQTT_PUBACK) |                     \
+     TYPE_BIT(MQTT_SUBACK) | TYPE_BIT(MQTT_PINGRESP) | CLIENT_RECEIVES_QOS2 | CLIENT_RECEIVES_UNSUBACK)
 #define SERVER_RECEIVES                                                                             \
     (TYPE_BIT(MQTT_CONNECT) | TYPE_BIT(MQTT_PUBLISH) | TYPE_BIT(MQTT_PUBACK) | TYPE_BIT(MQTT_PUBREC) | \
      TYPE_BIT(MQTT_PUBREL) | TYPE_BIT(MQTT_PUBCOMP) | TYPE_BIT(MQTT_SUBSCRIBE) |                     \
@@ -202,6 +213,7 @@ static uint8_t *put_fixed_header(uint8_t *p, unsigned first_byte, size_t remaini
 
 /* ---- CONNECT ------------------------------------------------------------- */
 
+#if IOT_CONFIG_MQTT_WILL
 static iot_status_t check_connect_will(const mqtt_connect_t *c)
 {
     iot_status_t st;
@@ -215,6 +227,12 @@ static iot_status_t check_connect_will(const mqtt_connect_t *c)
     st = check_topic_field(c->will_topic, false);
     return (st == IOT_OK) ? check_field(c->will_payload) : st;
 }
+#else
+static iot_status_t check_connect_will(const mqtt_connect_t *c)
+{
+    return c->has_will ? IOT_ERR_NOT_SUPPORTED : IOT_OK;
+}
+#endif
 
 static iot_status_t check_connect(const mqtt_connect_t *c)
 {
@@ -243,7 +261,7 @@ static size_t connect_remaining(const mqtt_connect_t *c)
 {
     size_t n = CONNECT_VARIABLE_HEADER_LEN + 2u + c->client_id.len;
 
-    if (c->has_will) {
+    if (IOT_CONFIG_MQTT_WILL && c->has_will) {
         n += 2u + c->will_topic.len + 2u + c->will_payload.len;
     }
     if (c->has_username) {
@@ -259,7 +277,7 @@ static unsigned connect_flags(const mqtt_connect_t *c)
 {
     unsigned f = c->clean_session ? CONNECT_CLEAN_SESSION : 0u;
 
-    if (c->has_will) {
+    if (IOT_CONFIG_MQTT_WILL && c->has_will) {
         f |= CONNECT_WILL | ((unsigned)c->will_qos << CONNECT_WILL_QOS_SHIFT);
         f |= c->will_retain ? CONNECT_WILL_RETAIN : 0u;
     }
@@ -277,7 +295,7 @@ static void write_connect(const mqtt_connect_t *c, size_t remaining, uint8_t *p)
     p = put_u8(p, connect_flags(c));
     p = put_u16(p, c->keep_alive_s);
     p = put_field(p, c->client_id);
-    if (c->has_will) {
+    if (IOT_CONFIG_MQTT_WILL && c->has_will) {
         p = put_field(p, c->will_topic);
         p = put_field(p, c->will_payload);
     }
@@ -423,6 +441,15 @@ iot_status_t mqtt_encode_publish_header(const mqtt_publish_t *p, uint8_t *buf, s
 
 /* ---- Fixed-size packets -------------------------------------------------- */
 
+void mqtt_write_ack(mqtt_packet_type_t type, uint16_t packet_id, uint8_t *buf)
+{
+    /* 2.2.2: PUBREL carries the fixed flags 0010. */
+    buf[0] = (uint8_t)(((unsigned)type << 4) | ((type == MQTT_PUBREL) ? 0x2u : 0u));
+    buf[1] = 2u;
+    (void)put_u16(buf + 2, packet_id);
+}
+
+#if IOT_CONFIG_MQTT_SERVER_CODEC
 iot_status_t mqtt_encode_ack(mqtt_packet_type_t type, uint16_t packet_id, uint8_t *buf, size_t cap,
                              size_t *out_len)
 {
@@ -459,6 +486,7 @@ iot_status_t mqtt_encode_empty(mqtt_packet_type_t type, uint8_t *buf, size_t cap
     }
     return st;
 }
+#endif /* IOT_CONFIG_MQTT_SERVER_CODEC */
 
 #if IOT_CONFIG_MQTT_SERVER_CODEC
 iot_status_t mqtt_encode_connack(bool session_present, uint8_t return_code, uint8_t *buf, size_t cap,
@@ -1105,32 +1133,13 @@ iot_status_t mqtt_validate_topic_filter(mqtt_span_t filter)
     return IOT_OK;
 }
 
-/* One level of a topic: [start, end). A cursor past s.len means no levels
- * are left, which keeps "a" (one level) apart from "a/" (two levels). */
-static size_t level_end(mqtt_span_t s, size_t start)
-{
-    size_t end = start;
-
-    while (end < s.len && s.data[end] != '/') {
-        end++;
-    }
-    return end;
-}
-
-static bool level_is(mqtt_span_t s, size_t start, size_t end, uint8_t c)
-{
-    return end - start == 1u && s.data[start] == c;
-}
-
-static bool level_equal(mqtt_span_t f, size_t fs, size_t fe, mqtt_span_t n, size_t ns, size_t ne)
-{
-    return fe - fs == ne - ns && (fe == fs || memcmp(f.data + fs, n.data + ns, fe - fs) == 0);
-}
-
+/* One pass over both strings, for a valid filter (4.7.1: '+' and '#'
+ * fill a whole level, '#' only the last): '+' skips one level of the
+ * name, '#' matches the rest, anything else must be equal. */
 bool mqtt_topic_matches(mqtt_span_t filter, mqtt_span_t name)
 {
-    size_t fs = 0u;
-    size_t ns = 0u;
+    size_t f = 0u;
+    size_t n = 0u;
 
     if (!span_ok(filter) || !span_ok(name)) {
         return false;
@@ -1140,23 +1149,22 @@ bool mqtt_topic_matches(mqtt_span_t filter, mqtt_span_t name)
         (filter.data[0] == '+' || filter.data[0] == '#')) {
         return false;
     }
-    while (fs <= filter.len) {
-        size_t fe = level_end(filter, fs);
-        size_t ne;
+    while (f < filter.len) {
+        uint8_t c = filter.data[f++];
 
-        /* '#' also matches the parent level: "a/#" matches "a". */
-        if (level_is(filter, fs, fe, '#')) {
+        if (c == '#') {
             return true;
         }
-        if (ns > name.len) {
-            return false;
+        if (c == '+') {
+            while (n < name.len && name.data[n] != '/') {
+                n++;
+            }
+        } else if (n < name.len && name.data[n] == c) {
+            n++;
+        } else {
+            /* "a/#" also matches the parent level "a" (4.7.1.2). */
+            return n == name.len && c == '/' && f + 1u == filter.len && filter.data[f] == '#';
         }
-        ne = level_end(name, ns);
-        if (!level_is(filter, fs, fe, '+') && !level_equal(filter, fs, fe, name, ns, ne)) {
-            return false;
-        }
-        fs = fe + 1u;
-        ns = ne + 1u;
     }
-    return ns > name.len;
+    return n == name.len;
 }

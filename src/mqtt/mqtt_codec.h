@@ -132,9 +132,16 @@ iot_status_t mqtt_encode_publish_header(const mqtt_publish_t *p, uint8_t *buf, s
 size_t mqtt_publish_size(const mqtt_publish_t *p);
 uint8_t *mqtt_write_publish_header(const mqtt_publish_t *p, uint8_t *buf);
 
+#if IOT_CONFIG_MQTT_SERVER_CODEC
 /* PUBACK, PUBREC, PUBREL (flags 0x2), PUBCOMP, UNSUBACK: 4 bytes. */
 iot_status_t mqtt_encode_ack(mqtt_packet_type_t type, uint16_t packet_id, uint8_t *buf, size_t cap,
                              size_t *out_len);
+#endif
+
+/* The client's acknowledgements (PUBACK, PUBREC, PUBREL, PUBCOMP) of a
+ * packet id it has checked (non-zero): 4 bytes at buf. No checks; the
+ * checked mqtt_encode_ack is built with the server half. */
+void mqtt_write_ack(mqtt_packet_type_t type, uint16_t packet_id, uint8_t *buf);
 
 #if IOT_CONFIG_MQTT_SERVER_CODEC
 /* SUBSCRIBE / UNSUBSCRIBE of any number of filters, every field checked. */
@@ -153,8 +160,10 @@ iot_status_t mqtt_encode_unsubscribe(uint16_t packet_id, const mqtt_span_t *filt
 size_t mqtt_write_filter_packet(mqtt_packet_type_t type, uint16_t packet_id, mqtt_span_t filter,
                                 uint8_t qos, uint8_t *buf, size_t cap);
 
+#if IOT_CONFIG_MQTT_SERVER_CODEC
 /* PINGREQ, PINGRESP, DISCONNECT: 2 bytes. */
 iot_status_t mqtt_encode_empty(mqtt_packet_type_t type, uint8_t *buf, size_t cap, size_t *out_len);
+#endif
 
 #if IOT_CONFIG_MQTT_SERVER_CODEC
 /* Server side (gateway, test brokers): CONNACK and SUBACK. */

@@ -163,6 +163,7 @@ uint8_t *mqtt_session_bytes(mqtt_session_t *s, const mqtt_out_entry_t *entry)
     return s->buf + entry->offset;
 }
 
+#if IOT_CONFIG_MQTT_QOS2
 bool mqtt_session_inbound_qos2_seen(mqtt_session_t *s, uint16_t packet_id, bool *full)
 {
     size_t i;
@@ -198,3 +199,4 @@ void mqtt_session_clear_inbound(mqtt_session_t *s)
 {
     s->in_qos2_count = 0;
 }
+#endif /* IOT_CONFIG_MQTT_QOS2 */

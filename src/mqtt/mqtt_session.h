@@ -41,8 +41,10 @@ typedef struct mqtt_session {
     size_t live;        /* entries not yet acknowledged */
     size_t unsent;      /* of those, still UNSENT: always the newest ones */
     uint16_t last_id;
+#if IOT_CONFIG_MQTT_QOS2
     uint16_t in_qos2[IOT_CONFIG_MQTT_MAX_INBOUND_QOS2];
     size_t in_qos2_count;
+#endif
 } mqtt_session_t;
 
 void mqtt_session_init(mqtt_session_t *s, uint8_t *buf, size_t cap);
@@ -71,6 +73,7 @@ mqtt_out_entry_t *mqtt_session_next_live(mqtt_session_t *s, size_t *cursor);
 
 uint8_t *mqtt_session_bytes(mqtt_session_t *s, const mqtt_out_entry_t *entry);
 
+#if IOT_CONFIG_MQTT_QOS2
 /* Inbound QoS 2: remember an id until PUBREL. Returns true if it was already
  * known (a duplicate delivery), false if newly added. IOT_ERR_NO_MEMORY via
  * *full when the table is full (the message is then still delivered). */
@@ -79,5 +82,6 @@ void mqtt_session_inbound_qos2_release(mqtt_session_t *s, uint16_t packet_id);
 
 /* Forget inbound QoS 2 ids (the broker started a new session). */
 void mqtt_session_clear_inbound(mqtt_session_t *s);
+#endif
 
 #endif /* MQTT_SESSION_H */

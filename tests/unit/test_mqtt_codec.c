@@ -113,6 +113,26 @@ static uint8_t *dup_exact(const uint8_t *b, size_t n)
     return p;
 }
 
+/* This file is built twice: with the default configuration and with
+ * tests/config/mqtt_minimal.h, which leaves out wills, QoS 2 and
+ * UNSUBSCRIBE. Without them the client side never expects PUBREC, PUBREL,
+ * PUBCOMP or UNSUBACK (a broker that sends one breaks the protocol), and
+ * the CONNECT encoder refuses a will with IOT_ERR_NOT_SUPPORTED, before
+ * the fields after it are looked at. */
+static bool client_expects(unsigned type)
+{
+    if (type == MQTT_PUBREC || type == MQTT_PUBREL || type == MQTT_PUBCOMP) {
+        return IOT_CONFIG_MQTT_QOS2;
+    }
+    return type != MQTT_UNSUBACK || IOT_CONFIG_MQTT_UNSUBSCRIBE;
+}
+
+#if IOT_CONFIG_MQTT_WILL
+#define WITH_WILL(status) (status)
+#else
+#define WITH_WILL(status) IOT_ERR_NOT_SUPPORTED
+#endif
+
 static iot_status_t client_status(const uint8_t *b, size_t n)
 {
     mqtt_packet_t pkt;
@@ -508,7 +528,19 @@ static void test_connect_matches_hand_written_bytes(void **state)
     const mqtt_connect_t *c = &pkt.u.connect;
 
     (void)state;
+#if IOT_CONFIG_MQTT_WILL
     check_encoder(enc_connect, connect_spec, sizeof(connect_spec));
+#else
+    {
+        uint8_t buf[128];
+        size_t n = 9999u;
+
+        memset(buf, CANARY, sizeof(buf));
+        assert_int_equal(enc_connect(buf, sizeof(buf), &n), IOT_ERR_NOT_SUPPORTED);
+        assert_int_equal(buf[0], CANARY);
+    }
+#endif
+    /* The server side (gateways) decodes a will in every configuration. */
     assert_int_equal(mqtt_decode_server_packet(connect_spec, sizeof(connect_spec), &pkt), IOT_OK);
     assert_int_equal(pkt.type, MQTT_CONNECT);
     assert_int_equal(pkt.flags, 0);
@@ -552,6 +584,16 @@ static void test_connect_round_trips(void **state)
     c.will_retain = true;
     c.has_username = true;
     c.username = span_str("u");
+#if !IOT_CONFIG_MQTT_WILL
+    assert_int_equal(mqtt_encode_connect(&c, buf, sizeof(buf), &n), IOT_ERR_NOT_SUPPORTED);
+    c.has_will = false;
+    assert_int_equal(mqtt_encode_connect(&c, buf, sizeof(buf), &n), IOT_OK);
+    assert_int_equal(n, 2u + 10u + 8u + 3u);
+    assert_int_equal(buf[9], 0x80); /* user only: the will fields are ignored */
+    assert_int_equal(mqtt_decode_server_packet(buf, n, &pkt), IOT_OK);
+    assert_false(pkt.u.connect.has_will);
+    assert_span_str(pkt.u.connect.username, "u");
+#else
     assert_int_equal(mqtt_encode_connect(&c, buf, sizeof(buf), &n), IOT_OK);
     assert_int_equal(n, 2u + 10u + 8u + 12u + 2u + 3u);
     assert_int_equal(buf[9], 0xB4); /* user, will retain, will QoS 2, will */
@@ -565,6 +607,7 @@ static void test_connect_round_trips(void **state)
     assert_int_equal(pkt.u.connect.will_payload.len, 0u);
     assert_true(pkt.u.connect.has_username);
     assert_false(pkt.u.connect.has_password);
+#endif
 
     /* Will fields are ignored without a will. */
     memset(&c, 0, sizeof(c));
@@ -594,30 +637,42 @@ static void test_connect_encode_errors(void **state)
     assert_int_equal(mqtt_encode_connect(&c, buf, sizeof(buf), &n), IOT_ERR_INVALID_ARG);
     c = spec_connect();
     c.will_qos = 3u;
-    assert_int_equal(mqtt_encode_connect(&c, buf, sizeof(buf), &n), IOT_ERR_INVALID_ARG);
+    assert_int_equal(mqtt_encode_connect(&c, buf, sizeof(buf), &n), WITH_WILL(IOT_ERR_INVALID_ARG));
     c = spec_connect();
     c.will_topic = span_str("w/#");
-    assert_int_equal(mqtt_encode_connect(&c, buf, sizeof(buf), &n), IOT_ERR_BAD_TOPIC);
+    assert_int_equal(mqtt_encode_connect(&c, buf, sizeof(buf), &n), WITH_WILL(IOT_ERR_BAD_TOPIC));
     c.will_topic = span_str("+");
-    assert_int_equal(mqtt_encode_connect(&c, buf, sizeof(buf), &n), IOT_ERR_BAD_TOPIC);
+    assert_int_equal(mqtt_encode_connect(&c, buf, sizeof(buf), &n), WITH_WILL(IOT_ERR_BAD_TOPIC));
     c.will_topic = span_str("");
-    assert_int_equal(mqtt_encode_connect(&c, buf, sizeof(buf), &n), IOT_ERR_BAD_TOPIC);
+    assert_int_equal(mqtt_encode_connect(&c, buf, sizeof(buf), &n), WITH_WILL(IOT_ERR_BAD_TOPIC));
     c = spec_connect();
     c.client_id = span_str("bad\xC0\x80");
     assert_int_equal(mqtt_encode_connect(&c, buf, sizeof(buf), &n), IOT_ERR_INVALID_ARG);
     c = spec_connect();
     c.username = span_str("\xED\xA0\x80");
-    assert_int_equal(mqtt_encode_connect(&c, buf, sizeof(buf), &n), IOT_ERR_INVALID_ARG);
+    assert_int_equal(mqtt_encode_connect(&c, buf, sizeof(buf), &n), WITH_WILL(IOT_ERR_INVALID_ARG));
     c = spec_connect();
     c.password = span_of(NULL, 3u);
-    assert_int_equal(mqtt_encode_connect(&c, buf, sizeof(buf), &n), IOT_ERR_INVALID_ARG);
+    assert_int_equal(mqtt_encode_connect(&c, buf, sizeof(buf), &n), WITH_WILL(IOT_ERR_INVALID_ARG));
     c = spec_connect();
     c.will_payload = span_of(NULL, 1u);
-    assert_int_equal(mqtt_encode_connect(&c, buf, sizeof(buf), &n), IOT_ERR_INVALID_ARG);
+    assert_int_equal(mqtt_encode_connect(&c, buf, sizeof(buf), &n), WITH_WILL(IOT_ERR_INVALID_ARG));
     /* Binary password bytes that are not UTF-8 are fine. */
     c = spec_connect();
     c.password = span_str("\xFF\xFE");
+    assert_int_equal(mqtt_encode_connect(&c, buf, sizeof(buf), &n), WITH_WILL(IOT_OK));
+#if !IOT_CONFIG_MQTT_WILL
+    /* Without a will the fields after it are checked as before. */
+    c = spec_connect();
+    c.has_will = false;
+    c.username = span_str("\xED\xA0\x80");
+    assert_int_equal(mqtt_encode_connect(&c, buf, sizeof(buf), &n), IOT_ERR_INVALID_ARG);
+    c.username = span_str("user");
+    c.password = span_of(NULL, 3u);
+    assert_int_equal(mqtt_encode_connect(&c, buf, sizeof(buf), &n), IOT_ERR_INVALID_ARG);
+    c.password = span_str("\xFF\xFE");
     assert_int_equal(mqtt_encode_connect(&c, buf, sizeof(buf), &n), IOT_OK);
+#endif
 }
 
 static void test_connect_decode_errors(void **state)
@@ -872,9 +927,13 @@ static void test_acks_round_trip(void **state)
         assert_int_equal(mqtt_encode_ack(acks[i].type, 0xBEEFu, buf, sizeof(buf), &n), IOT_OK);
         assert_int_equal(n, 4u);
         assert_memory_equal(buf, ((const uint8_t[]){ acks[i].first, 0x02, 0xBE, 0xEF }), 4u);
-        assert_int_equal(mqtt_decode_packet(buf, n, &pkt), IOT_OK);
-        assert_int_equal(pkt.type, acks[i].type);
-        assert_int_equal(pkt.u.packet_id, 0xBEEF);
+        if (client_expects(acks[i].type)) {
+            assert_int_equal(mqtt_decode_packet(buf, n, &pkt), IOT_OK);
+            assert_int_equal(pkt.type, acks[i].type);
+            assert_int_equal(pkt.u.packet_id, 0xBEEF);
+        } else {
+            assert_int_equal(mqtt_decode_packet(buf, n, &pkt), IOT_ERR_MQTT_PROTOCOL);
+        }
         assert_int_equal(mqtt_decode_server_packet(buf, n, &pkt), acks[i].to_server ? IOT_OK : IOT_ERR_MQTT_PROTOCOL);
         assert_int_equal(mqtt_encode_ack(acks[i].type, 0u, buf, sizeof(buf), &n), IOT_ERR_INVALID_ARG);
         /* Packet id 0, one byte short, one byte long. */
@@ -890,6 +949,29 @@ static void test_acks_round_trip(void **state)
     }
     for (i = 0; i < ARRAY_LEN(not_acks); i++) {
         assert_int_equal(mqtt_encode_ack(not_acks[i], 1u, buf, sizeof(buf), &n), IOT_ERR_INVALID_ARG);
+    }
+}
+
+/* The client's unchecked ack writer gives the checked encoder's bytes. */
+static void test_ack_writer_matches_encoder(void **state)
+{
+    static const mqtt_packet_type_t types[] = { MQTT_PUBACK, MQTT_PUBREC, MQTT_PUBREL, MQTT_PUBCOMP };
+    static const uint16_t ids[] = { 1u, 0x00FFu, 0x1234u, 0xFFFFu };
+    uint8_t want[4];
+    uint8_t got[6];
+    size_t n = 0u;
+    size_t i;
+    size_t j;
+
+    (void)state;
+    for (i = 0; i < ARRAY_LEN(types); i++) {
+        for (j = 0; j < ARRAY_LEN(ids); j++) {
+            assert_int_equal(mqtt_encode_ack(types[i], ids[j], want, sizeof(want), &n), IOT_OK);
+            memset(got, CANARY, sizeof(got));
+            mqtt_write_ack(types[i], ids[j], got);
+            assert_memory_equal(got, want, sizeof(want));
+            assert_int_equal(got[4], CANARY);
+        }
     }
 }
 
@@ -1151,7 +1233,9 @@ static void test_reserved_flags(void **state)
         }
         memcpy(b, corpus[i].bytes, corpus[i].len);
         for (flags = 0; flags < 16u; flags++) {
-            iot_status_t expect = (flags == good) ? IOT_OK : IOT_ERR_MQTT_PROTOCOL;
+            iot_status_t expect = (flags == good && (!corpus[i].to_client || client_expects(type)))
+                                      ? IOT_OK
+                                      : IOT_ERR_MQTT_PROTOCOL;
 
             b[0] = (uint8_t)((type << 4) | flags);
             if (corpus[i].to_client) {
@@ -1172,7 +1256,9 @@ static void test_truncated_packets_are_incomplete(void **state)
     for (i = 0; i < ARRAY_LEN(corpus); i++) {
         assert_int_equal(corpus[i].to_client ? client_status(corpus[i].bytes, corpus[i].len)
                                              : server_status(corpus[i].bytes, corpus[i].len),
-                         IOT_OK);
+                         (!corpus[i].to_client || client_expects(corpus[i].bytes[0] >> 4))
+                             ? IOT_OK
+                             : IOT_ERR_MQTT_PROTOCOL);
         for (cut = 0; cut < corpus[i].len; cut++) {
             assert_int_equal(client_status(corpus[i].bytes, cut), IOT_ERR_INCOMPLETE);
             assert_int_equal(server_status(corpus[i].bytes, cut), IOT_ERR_INCOMPLETE);
@@ -1362,22 +1448,30 @@ static void test_string_length_limits(void **state)
 
     c = spec_connect();
     c.client_id = max; /* remaining length 10 + 65537 + 20: three length bytes */
+#if IOT_CONFIG_MQTT_WILL
     assert_int_equal(mqtt_encode_connect(&c, NULL, 0u, &n), IOT_ERR_BUFFER_TOO_SMALL);
     assert_int_equal(n, 1u + 3u + 10u + 65537u + 20u);
+#else
+    assert_int_equal(mqtt_encode_connect(&c, NULL, 0u, &n), IOT_ERR_NOT_SUPPORTED);
+    c.has_will = false; /* 10 + 65537 + 10 */
+    assert_int_equal(mqtt_encode_connect(&c, NULL, 0u, &n), IOT_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(n, 1u + 3u + 10u + 65537u + 10u);
+#endif
     c.client_id = over;
     assert_int_equal(mqtt_encode_connect(&c, NULL, 0u, &n), IOT_ERR_PACKET_TOO_LARGE);
     c = spec_connect();
+    c.has_will = IOT_CONFIG_MQTT_WILL; /* a left-out will would be refused first */
     c.username = over;
     assert_int_equal(mqtt_encode_connect(&c, NULL, 0u, &n), IOT_ERR_PACKET_TOO_LARGE);
-    c = spec_connect();
+    c.username = span_str("user");
     c.password = over;
     assert_int_equal(mqtt_encode_connect(&c, NULL, 0u, &n), IOT_ERR_PACKET_TOO_LARGE);
     c = spec_connect();
     c.will_payload = over;
-    assert_int_equal(mqtt_encode_connect(&c, NULL, 0u, &n), IOT_ERR_PACKET_TOO_LARGE);
+    assert_int_equal(mqtt_encode_connect(&c, NULL, 0u, &n), WITH_WILL(IOT_ERR_PACKET_TOO_LARGE));
     c = spec_connect();
     c.will_topic = over;
-    assert_int_equal(mqtt_encode_connect(&c, NULL, 0u, &n), IOT_ERR_PACKET_TOO_LARGE);
+    assert_int_equal(mqtt_encode_connect(&c, NULL, 0u, &n), WITH_WILL(IOT_ERR_PACKET_TOO_LARGE));
 
     p = spec_publish();
     p.topic = max;
@@ -1729,6 +1823,10 @@ static void check_accepted(const mqtt_packet_t *pkt, const uint8_t *buf, size_t 
     size_t n = 0u;
 
     assert_spans_inside(pkt, buf, len);
+    if (!IOT_CONFIG_MQTT_WILL && pkt->type == MQTT_CONNECT && pkt->u.connect.has_will) {
+        assert_int_equal(reencode(pkt, out, sizeof(out), &n), IOT_ERR_NOT_SUPPORTED);
+        return;
+    }
     assert_int_equal(reencode(pkt, out, sizeof(out), &n), IOT_OK);
     assert_int_equal(n, len);
     assert_memory_equal(out, buf, len);
@@ -1839,6 +1937,7 @@ int main(void)
         cmocka_unit_test(test_publish_encode_errors),
         cmocka_unit_test(test_publish_decode_errors),
         cmocka_unit_test(test_acks_round_trip),
+        cmocka_unit_test(test_ack_writer_matches_encoder),
         cmocka_unit_test(test_empty_packets),
         cmocka_unit_test(test_subscribe_round_trip),
         cmocka_unit_test(test_filter_writer_matches_encoders),

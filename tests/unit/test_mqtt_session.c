@@ -201,6 +201,10 @@ static void test_unsent_count(void **state)
     assert_int_equal(s.live, 0);
 }
 
+/* Built again with tests/config/mqtt_minimal.h: without QoS 2 the session
+ * has no inbound table at all (the client refuses QoS 2 before it would
+ * need one). */
+#if IOT_CONFIG_MQTT_QOS2
 static void test_inbound_qos2(void **state)
 {
     mqtt_session_t s;
@@ -222,6 +226,7 @@ static void test_inbound_qos2(void **state)
     mqtt_session_clear_inbound(&s);
     assert_false(mqtt_session_inbound_qos2_seen(&s, 7, &full));
 }
+#endif
 
 int main(void)
 {
@@ -233,7 +238,9 @@ int main(void)
         cmocka_unit_test(test_iteration_oldest_first),
         cmocka_unit_test(test_entry_limit),
         cmocka_unit_test(test_packet_ids_skip_zero_and_busy),
+#if IOT_CONFIG_MQTT_QOS2
         cmocka_unit_test(test_inbound_qos2),
+#endif
     };
     return cmocka_run_group_tests_name("mqtt_session", tests, NULL, NULL);
 }
