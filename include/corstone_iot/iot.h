@@ -40,6 +40,7 @@
 #include <corstone_iot/keys.h>
 #include <corstone_iot/log.h>
 #include <corstone_iot/mqtt.h>
+#include <corstone_iot/ota.h>
 #include <corstone_iot/status.h>
 #include <corstone_iot/tls.h>
 #include <corstone_iot/version.h>

@@ -210,6 +210,29 @@ IOT_API iot_status_t iot_ota_reject(iot_ota_component_t component);
 IOT_API iot_status_t iot_ota_abort(iot_ota_component_t component);
 
 /**
+ * @brief Verify the staged (pending) image again, as a boot loader does
+ *        before it swaps the image in.
+ *
+ * Host boot steps call it before iot_posix_fw_boot(); on boards MCUboot
+ * does the same check. The image must still be the one iot_ota_finalize()
+ * accepted, signed by a configured key, not older than the running image
+ * and with a security counter not lower than the stored one. An image that
+ * fails is dropped: the component goes back to the running image and
+ * reports FAILED with the reason.
+ * @param component The component.
+ * @param reason    Receives why the image was refused (may be NULL).
+ * @retval IOT_OK The staged image may be test-booted.
+ * @retval IOT_ERR_INVALID_ARG Unknown component.
+ * @retval IOT_ERR_BAD_STATE iot_ota_init() not called, or no image is pending.
+ * @retval IOT_ERR_BAD_FORMAT Refused for format reasons; the image was dropped.
+ * @retval IOT_ERR_BAD_SIGNATURE Refused: hash, key or signature; the image was dropped.
+ * @retval IOT_ERR_NOT_PERMITTED Refused: downgrade or security counter; the image was dropped.
+ * @retval IOT_ERR_IO The slot could not be read.
+ */
+IOT_API iot_status_t iot_ota_check_staged(iot_ota_component_t component,
+                                          iot_ota_reason_t *reason);
+
+/**
  * @brief Report a component's versions, state, progress and last failure.
  * @param component The component.
  * @param info      Receives the report.
