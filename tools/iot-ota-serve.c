@@ -1,0 +1,576 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * iot-ota-serve: serve one signed image over an MQTT broker to one or many
+ * devices (doc/ota-protocol.md), with a progress bar and a final summary.
+ *
+ *   iot-ota-serve --host H --port P [--ca CA.crt [--cert C.crt --key C.key]]
+ *                 --image FILE --device ID [--device ID ...]
+ *                 [--component secure|nonsecure] [--job-id N]
+ *                 [--wait downloaded|done] [--timeout S] [--keep-job] [--quiet]
+ *
+ * Publishes the job (retained) to every device, answers block requests,
+ * follows the status reports, and when every device has finished (or the
+ * time-out passed) clears the jobs and prints one summary line per device:
+ *
+ *   RESULT device=<id> state=<state> reason=<reason> bytes=<image size>
+ *          sent=<bytes sent> seconds=<download time> mbps=<MB/s>
+ *
+ * Exit status: 0 when every device reached the --wait goal (downloaded:
+ * verified and activating or later; done: succeeded), 1 otherwise, 2 on a
+ * usage or set-up error. Uses Eclipse Paho MQTT C (synchronous client).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <MQTTClient.h>
+#include <mbedtls/sha256.h>
+
+#define MAX_DEVICES 256
+#define JOB_FIXED_LEN 57u
+#define REQ_LEN 24u
+#define BLOCK_HEADER_LEN 8u
+#define MCUBOOT_MAGIC 0x96f3b83du
+
+typedef enum { WAIT_DOWNLOADED, WAIT_DONE } wait_goal_t;
+
+typedef struct {
+    char id[128];
+    char t_job[192];
+    char t_block[192];
+    char state[24];
+    char reason[32];
+    char error[48];
+    uint32_t written;
+    uint64_t sent;
+    double t_job_sent;
+    double t_first_req;
+    double t_downloaded;
+    double t_done;
+    bool finished;
+} device_t;
+
+typedef struct request {
+    int dev;
+    uint32_t offset;
+    uint32_t length;
+    uint32_t block;
+    struct request *next;
+} request_t;
+
+static device_t g_dev[MAX_DEVICES];
+static int g_ndev;
+static uint8_t *g_image;
+static uint32_t g_size;
+static uint32_t g_job_id;
+static wait_goal_t g_goal = WAIT_DONE;
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_cond = PTHREAD_COND_INITIALIZER;
+static request_t *g_head;
+static request_t *g_tail;
+static volatile int g_lost;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "iot-ota-serve: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    exit(2);
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+           ((uint32_t)p[3] << 24);
+}
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+static int find_device(const char *topic, int topic_len, const char *leaf)
+{
+    /* devices/<id>/ota/<leaf> */
+    const char *prefix = "devices/";
+    size_t plen = strlen(prefix);
+    size_t tlen = topic_len > 0 ? (size_t)topic_len : strlen(topic);
+    size_t llen = strlen(leaf);
+    size_t idlen;
+    int i;
+
+    if (tlen < plen + 5 + llen + 1 || strncmp(topic, prefix, plen) != 0 ||
+        strncmp(topic + tlen - llen - 5, "/ota/", 5) != 0 ||
+        strncmp(topic + tlen - llen, leaf, llen) != 0) {
+        return -1;
+    }
+    idlen = tlen - plen - 5 - llen;
+    for (i = 0; i < g_ndev; i++) {
+        if (strlen(g_dev[i].id) == idlen && strncmp(g_dev[i].id, topic + plen, idlen) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* Copy the string value of "key" from a flat JSON object. */
+static void json_str(const char *json, const char *key, char *out, size_t cap)
+{
+    char pat[64];
+    const char *p;
+    size_t n = 0;
+
+    snprintf(pat, sizeof(pat), "\"%s\":\"", key);
+    p = strstr(json, pat);
+    if (p == NULL) {
+        return;
+    }
+    p += strlen(pat);
+    while (p[n] != '\0' && p[n] != '"' && n + 1 < cap) {
+        n++;
+    }
+    memcpy(out, p, n);
+    out[n] = '\0';
+}
+
+static long json_num(const char *json, const char *key)
+{
+    char pat[64];
+    const char *p;
+
+    snprintf(pat, sizeof(pat), "\"%s\":", key);
+    p = strstr(json, pat);
+    return p == NULL ? -1 : strtol(p + strlen(pat), NULL, 10);
+}
+
+static bool goal_reached(const device_t *d)
+{
+    if (strcmp(d->state, "succeeded") == 0) {
+        return true;
+    }
+    if (g_goal == WAIT_DOWNLOADED) {
+        return strcmp(d->state, "activating") == 0 || strcmp(d->state, "rebooting") == 0 ||
+               strcmp(d->state, "testing") == 0;
+    }
+    return false;
+}
+
+static void on_status(int i, const char *json)
+{
+    device_t *d = &g_dev[i];
+    long job = json_num(json, "job");
+    long written = json_num(json, "written");
+    char state[24] = "";
+
+    json_str(json, "state", state, sizeof(state));
+    if (job != (long)g_job_id || state[0] == '\0') {
+        return; /* the state of another job, e.g. the device's start-up report */
+    }
+    snprintf(d->state, sizeof(d->state), "%s", state);
+    json_str(json, "reason", d->reason, sizeof(d->reason));
+    json_str(json, "error", d->error, sizeof(d->error));
+    if (written >= 0) {
+        d->written = (uint32_t)written;
+    }
+    if (d->t_downloaded == 0.0 &&
+        (strcmp(state, "verifying") == 0 || strcmp(state, "activating") == 0 ||
+         strcmp(state, "rebooting") == 0 || strcmp(state, "testing") == 0 ||
+         strcmp(state, "succeeded") == 0)) {
+        d->t_downloaded = now_s();
+    }
+    if (!d->finished && (goal_reached(d) || strcmp(state, "failed") == 0)) {
+        d->finished = true;
+        d->t_done = now_s();
+    }
+}
+
+static int on_message(void *ctx, char *topic, int topic_len, MQTTClient_message *m)
+{
+    const uint8_t *p = m->payload;
+    int i;
+
+    (void)ctx;
+    pthread_mutex_lock(&g_lock);
+    if ((i = find_device(topic, topic_len, "req")) >= 0 && m->payloadlen == (int)REQ_LEN &&
+        memcmp(p, "OTAR", 4) == 0 && p[4] == 1 && get_u32(p + 8) == g_job_id) {
+        uint32_t off = get_u32(p + 12);
+        uint32_t len = get_u32(p + 16);
+        uint32_t blk = get_u32(p + 20);
+        if (blk > 0 && off < g_size) {
+            request_t *r = calloc(1, sizeof(*r));
+            if (r != NULL) {
+                r->dev = i;
+                r->offset = off;
+                r->length = len > g_size - off ? g_size - off : len;
+                r->block = blk;
+                if (g_tail != NULL) {
+                    g_tail->next = r;
+                } else {
+                    g_head = r;
+                }
+                g_tail = r;
+                if (g_dev[i].t_first_req == 0.0) {
+                    g_dev[i].t_first_req = now_s();
+                }
+            }
+        }
+    } else if ((i = find_device(topic, topic_len, "status")) >= 0) {
+        char json[512];
+        size_t n = (size_t)m->payloadlen < sizeof(json) - 1 ? (size_t)m->payloadlen : sizeof(json) - 1;
+        memcpy(json, p, n);
+        json[n] = '\0';
+        on_status(i, json);
+    }
+    pthread_cond_broadcast(&g_cond);
+    pthread_mutex_unlock(&g_lock);
+    MQTTClient_freeMessage(&m);
+    MQTTClient_free(topic);
+    return 1;
+}
+
+static void on_lost(void *ctx, char *cause)
+{
+    (void)ctx;
+    (void)cause;
+    g_lost = 1;
+    pthread_mutex_lock(&g_lock);
+    pthread_cond_broadcast(&g_cond);
+    pthread_mutex_unlock(&g_lock);
+}
+
+static void load_image(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    long n;
+
+    if (f == NULL) {
+        die("%s: %s", path, strerror(errno));
+    }
+    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) <= 0 || n > 0x7fffffffL ||
+        fseek(f, 0, SEEK_SET) != 0) {
+        die("%s: empty or unreadable", path);
+    }
+    g_size = (uint32_t)n;
+    g_image = malloc(g_size);
+    if (g_image == NULL || fread(g_image, 1, g_size, f) != g_size) {
+        die("%s: read failed", path);
+    }
+    fclose(f);
+    if (g_size < 32 || get_u32(g_image) != MCUBOOT_MAGIC) {
+        die("%s: not an MCUboot image (no magic 0x96f3b83d)", path);
+    }
+}
+
+static void publish_or_die(MQTTClient c, const char *topic, const void *data, size_t len, int qos,
+                           int retained)
+{
+    MQTTClient_deliveryToken tok;
+    int rc = MQTTClient_publish(c, topic, (int)len, (void *)(uintptr_t)data, qos, retained, &tok);
+    if (rc != MQTTCLIENT_SUCCESS) {
+        die("publish to %s failed (%d)", topic, rc);
+    }
+    if (qos > 0) {
+        MQTTClient_waitForCompletion(c, tok, 10000);
+    }
+}
+
+static void draw_progress(bool final)
+{
+    int i;
+    int done = 0;
+    uint64_t written = 0;
+
+    for (i = 0; i < g_ndev; i++) {
+        uint32_t w = g_dev[i].written;
+        if (strcmp(g_dev[i].state, "downloading") != 0 && g_dev[i].t_downloaded > 0.0) {
+            w = g_size;
+        }
+        written += w;
+        done += g_dev[i].finished ? 1 : 0;
+    }
+    {
+        double frac = (double)written / ((double)g_size * (double)g_ndev);
+        int width = 40;
+        int fill = (int)(frac * width + 0.5);
+        char bar[64];
+        memset(bar, '#', (size_t)fill);
+        memset(bar + fill, '.', (size_t)(width - fill));
+        bar[width] = '\0';
+        fprintf(stderr, "\r[%s] %5.1f%%  %d/%d devices finished", bar, frac * 100.0, done, g_ndev);
+        if (g_ndev == 1) {
+            fprintf(stderr, "  (%s)      ", g_dev[0].state[0] ? g_dev[0].state : "waiting");
+        }
+        if (final) {
+            fprintf(stderr, "\n");
+        }
+        fflush(stderr);
+    }
+}
+
+static void usage(void)
+{
+    fprintf(stderr,
+            "usage: iot-ota-serve --host H --port P [--ca CA.crt [--cert C.crt --key C.key]]\n"
+            "                     --image FILE --device ID [--device ID ...]\n"
+            "                     [--component secure|nonsecure] [--job-id N]\n"
+            "                     [--wait downloaded|done] [--timeout S] [--keep-job] [--quiet]\n");
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    const char *host = "127.0.0.1";
+    const char *port = NULL;
+    const char *ca = NULL;
+    const char *cert = NULL;
+    const char *key = NULL;
+    const char *image = NULL;
+    int component = 1;
+    double timeout_s = 300.0;
+    bool keep_job = false;
+    bool quiet = false;
+    char uri[300];
+    char client_id[64];
+    uint8_t job[JOB_FIXED_LEN + 64];
+    size_t job_len;
+    const char *base;
+    MQTTClient c;
+    MQTTClient_connectOptions co = MQTTClient_connectOptions_initializer;
+    MQTTClient_SSLOptions so = MQTTClient_SSLOptions_initializer;
+    double t_start;
+    double last_draw = 0.0;
+    int i;
+    int ok = 0;
+    int rc;
+
+    g_job_id = (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16);
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = (i + 1 < argc) ? argv[i + 1] : NULL;
+        if (strcmp(a, "--keep-job") == 0) {
+            keep_job = true;
+            continue;
+        }
+        if (strcmp(a, "--quiet") == 0) {
+            quiet = true;
+            continue;
+        }
+        if (v == NULL) {
+            usage();
+        }
+        i++;
+        if (strcmp(a, "--host") == 0) {
+            host = v;
+        } else if (strcmp(a, "--port") == 0) {
+            port = v;
+        } else if (strcmp(a, "--ca") == 0) {
+            ca = v;
+        } else if (strcmp(a, "--cert") == 0) {
+            cert = v;
+        } else if (strcmp(a, "--key") == 0) {
+            key = v;
+        } else if (strcmp(a, "--image") == 0) {
+            image = v;
+        } else if (strcmp(a, "--device") == 0) {
+            if (g_ndev == MAX_DEVICES || strlen(v) >= sizeof(g_dev[0].id) || strpbrk(v, "/+#") || !*v) {
+                die("bad or too many device ids: %s", v);
+            }
+            snprintf(g_dev[g_ndev].id, sizeof(g_dev[0].id), "%s", v);
+            g_ndev++;
+        } else if (strcmp(a, "--component") == 0) {
+            component = strcmp(v, "secure") == 0 ? 0 : strcmp(v, "nonsecure") == 0 ? 1 : -1;
+            if (component < 0) {
+                usage();
+            }
+        } else if (strcmp(a, "--job-id") == 0) {
+            g_job_id = (uint32_t)strtoul(v, NULL, 0);
+        } else if (strcmp(a, "--wait") == 0) {
+            if (strcmp(v, "downloaded") == 0) {
+                g_goal = WAIT_DOWNLOADED;
+            } else if (strcmp(v, "done") == 0) {
+                g_goal = WAIT_DONE;
+            } else {
+                usage();
+            }
+        } else if (strcmp(a, "--timeout") == 0) {
+            timeout_s = atof(v);
+        } else {
+            usage();
+        }
+    }
+    if (port == NULL || image == NULL || g_ndev == 0 || g_job_id == 0) {
+        usage();
+    }
+    load_image(image);
+
+    /* The job record: doc/ota-protocol.md, "Job notification". */
+    base = strrchr(image, '/') ? strrchr(image, '/') + 1 : image;
+    memset(job, 0, sizeof(job));
+    memcpy(job, "OTAJ", 4);
+    job[4] = 1;
+    job[5] = (uint8_t)component;
+    put_u32(job + 8, g_job_id);
+    put_u32(job + 12, g_size);
+    memcpy(job + 16, g_image + 20, 8); /* MCUboot ih_ver: major, minor, revision, build */
+    if (mbedtls_sha256_ret(g_image, g_size, job + 24, 0) != 0) {
+        die("SHA-256 failed");
+    }
+    job[56] = (uint8_t)(strlen(base) > 64 ? 64 : strlen(base));
+    memcpy(job + 57, base, job[56]);
+    job_len = JOB_FIXED_LEN + job[56];
+
+    snprintf(uri, sizeof(uri), "%s://%s:%s", ca ? "ssl" : "tcp", host, port);
+    snprintf(client_id, sizeof(client_id), "ota-serve-%ld", (long)getpid());
+    if (MQTTClient_create(&c, uri, client_id, MQTTCLIENT_PERSISTENCE_NONE, NULL) !=
+        MQTTCLIENT_SUCCESS) {
+        die("cannot create a client for %s", uri);
+    }
+    MQTTClient_setCallbacks(c, NULL, on_lost, on_message, NULL);
+    co.keepAliveInterval = 30;
+    co.cleansession = 1;
+    if (ca != NULL) {
+        so.trustStore = ca;
+        so.keyStore = cert;
+        so.privateKey = key;
+        so.enableServerCertAuth = 1;
+        co.ssl = &so;
+    }
+    if ((rc = MQTTClient_connect(c, &co)) != MQTTCLIENT_SUCCESS) {
+        die("cannot connect to %s (%d)", uri, rc);
+    }
+    for (i = 0; i < g_ndev; i++) {
+        char t[192];
+        snprintf(g_dev[i].t_job, sizeof(g_dev[i].t_job), "devices/%s/ota/job", g_dev[i].id);
+        snprintf(g_dev[i].t_block, sizeof(g_dev[i].t_block), "devices/%s/ota/block", g_dev[i].id);
+        snprintf(t, sizeof(t), "devices/%s/ota/req", g_dev[i].id);
+        if (MQTTClient_subscribe(c, t, 0) != MQTTCLIENT_SUCCESS) {
+            die("subscribe %s failed", t);
+        }
+        snprintf(t, sizeof(t), "devices/%s/ota/status", g_dev[i].id);
+        if (MQTTClient_subscribe(c, t, 1) != MQTTCLIENT_SUCCESS) {
+            die("subscribe %s failed", t);
+        }
+    }
+    if (!quiet) {
+        fprintf(stderr, "serving %s (%lu bytes, version %u.%u.%u+%lu) as job %lu to %d device(s)\n",
+                base, (unsigned long)g_size, job[16], job[17], (unsigned)(job[18] | (job[19] << 8)),
+                (unsigned long)get_u32(job + 20), (unsigned long)g_job_id, g_ndev);
+    }
+    t_start = now_s();
+    for (i = 0; i < g_ndev; i++) {
+        g_dev[i].t_job_sent = now_s();
+        publish_or_die(c, g_dev[i].t_job, job, job_len, 1, 1);
+    }
+
+    pthread_mutex_lock(&g_lock);
+    for (;;) {
+        int finished = 0;
+        request_t *r;
+        for (i = 0; i < g_ndev; i++) {
+            finished += g_dev[i].finished ? 1 : 0;
+        }
+        if (finished == g_ndev || g_lost || now_s() - t_start > timeout_s) {
+            break;
+        }
+        if (!quiet && now_s() - last_draw > 0.2) {
+            last_draw = now_s();
+            draw_progress(false);
+        }
+        r = g_head;
+        if (r == NULL) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 100 * 1000 * 1000;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&g_cond, &g_lock, &ts);
+            continue;
+        }
+        g_head = r->next;
+        if (g_head == NULL) {
+            g_tail = NULL;
+        }
+        pthread_mutex_unlock(&g_lock);
+        {
+            /* Answer one request: its range in blocks, in order, QoS 0. */
+            device_t *d = &g_dev[r->dev];
+            uint32_t off = r->offset;
+            uint32_t end = r->offset + r->length;
+            size_t cap = BLOCK_HEADER_LEN + (r->block < g_size ? r->block : g_size);
+            uint8_t *msg = malloc(cap);
+            if (msg == NULL) {
+                die("out of memory");
+            }
+            while (off < end) {
+                uint32_t n = end - off < r->block ? end - off : r->block;
+                put_u32(msg, g_job_id);
+                put_u32(msg + 4, off);
+                memcpy(msg + BLOCK_HEADER_LEN, g_image + off, n);
+                rc = MQTTClient_publish(c, d->t_block, (int)(BLOCK_HEADER_LEN + n), msg, 0, 0, NULL);
+                if (rc != MQTTCLIENT_SUCCESS) {
+                    break; /* the device asks again after its time-out */
+                }
+                d->sent += n;
+                off += n;
+            }
+            free(msg);
+            free(r);
+        }
+        pthread_mutex_lock(&g_lock);
+    }
+    pthread_mutex_unlock(&g_lock);
+    if (!quiet) {
+        draw_progress(true);
+    }
+
+    if (!keep_job) {
+        for (i = 0; i < g_ndev; i++) {
+            publish_or_die(c, g_dev[i].t_job, "", 0, 1, 1);
+        }
+    }
+    for (i = 0; i < g_ndev; i++) {
+        device_t *d = &g_dev[i];
+        double secs = d->t_downloaded > 0.0 ? d->t_downloaded - d->t_job_sent : 0.0;
+        bool reached = d->finished && goal_reached(d);
+        ok += reached ? 1 : 0;
+        printf("RESULT device=%s state=%s reason=%s error=%s bytes=%lu sent=%llu seconds=%.3f "
+               "mbps=%.2f total_seconds=%.3f\n",
+               d->id, d->state[0] ? d->state : (d->finished ? "?" : "timeout"),
+               d->reason[0] ? d->reason : "NONE", d->error[0] ? d->error : "-",
+               (unsigned long)g_size, (unsigned long long)d->sent, secs,
+               secs > 0.0 ? (double)g_size / 1e6 / secs : 0.0,
+               d->finished ? d->t_done - d->t_job_sent : now_s() - d->t_job_sent);
+    }
+    if (!quiet) {
+        fprintf(stderr, "summary: %d of %d device(s) %s; %s\n", ok, g_ndev,
+                g_goal == WAIT_DONE ? "updated" : "downloaded and verified",
+                g_lost ? "connection to the broker lost" : (ok == g_ndev ? "ok" : "FAILED"));
+    }
+    MQTTClient_disconnect(c, 1000);
+    MQTTClient_destroy(&c);
+    free(g_image);
+    return ok == g_ndev ? 0 : 1;
+}
