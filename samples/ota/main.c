@@ -45,10 +45,11 @@ typedef struct {
     bool once;
     const char *stop_at;
     long stop_after_bytes;
+    uint32_t slot_size;
 } options_t;
 
 static options_t g_opt = { "127.0.0.1", 1883, NULL, "device-1", NULL, NULL, NULL,
-                           0, 0, false, false, NULL, -1 };
+                           0, 0, false, false, NULL, -1, 0 };
 static char **g_argv;
 static iot_client_t *g_client;
 static volatile sig_atomic_t g_stop;
@@ -186,7 +187,7 @@ static void usage(void)
     fprintf(stderr,
             "usage: ota_device --dir DIR [--host H] [--port P] [--ca CA.crt] [--id DEVICE]\n"
             "                  [--pubkey KEY.pem] [--factory-image FILE] [--block BYTES]\n"
-            "                  [--window N] [--self-test pass|fail] [--once]\n"
+            "                  [--window N] [--slot-size BYTES] [--self-test pass|fail] [--once]\n"
             "                  [--stop-at PHASE] [--stop-after-bytes N]\n");
     exit(2);
 }
@@ -226,6 +227,8 @@ static void parse(int argc, char **argv)
             g_opt.window = (uint32_t)strtoul(v, NULL, 0);
         } else if (strcmp(k, "--self-test") == 0) {
             g_opt.self_test_fails = strcmp(v, "fail") == 0;
+        } else if (strcmp(k, "--slot-size") == 0) {
+            g_opt.slot_size = (uint32_t)strtoul(v, NULL, 0);
         } else if (strcmp(k, "--stop-at") == 0) {
             g_opt.stop_at = v;
         } else if (strcmp(k, "--stop-after-bytes") == 0) {
@@ -265,6 +268,9 @@ int main(int argc, char **argv)
     snprintf(path, sizeof(path), "%s/fw", g_opt.dir);
     if ((st = iot_posix_fw_set_dir(path)) != IOT_OK) {
         return fail("firmware directory", st);
+    }
+    if (g_opt.slot_size != 0u && (st = iot_posix_fw_set_slot_size(g_opt.slot_size)) != IOT_OK) {
+        return fail("slot size", st);
     }
     snprintf(path, sizeof(path), "%s/store", g_opt.dir);
     if ((st = iot_posix_store_set_dir(path)) != IOT_OK) {
