@@ -908,3 +908,16 @@ iot_status_t iot_port_fw_read_active(iot_port_fw_component_t component, uint32_t
     memset(buf + got, 0, len - got);
     return fw_leave(IOT_OK);
 }
+
+iot_status_t posix_fw_staging_present(iot_port_fw_component_t component, int *present)
+{
+    iot_status_t st;
+
+    (void)pthread_mutex_lock(&g_lock);
+    st = fw_check(component);
+    if (st == IOT_OK) {
+        st = file_exists(component, FW_STAGING, present);
+    }
+    (void)pthread_mutex_unlock(&g_lock);
+    return st;
+}

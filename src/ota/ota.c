@@ -401,7 +401,10 @@ iot_status_t iot_ota_init(const iot_ota_config_t *config)
 static bool same_download(const ota_record_t *rec, uint32_t total_size,
                           const iot_ota_version_t *expected)
 {
-    if (rec->state != REC_DOWNLOADING || rec->total_size != total_size) {
+    /* VERIFIED with the slot still WRITING: finalize() saved its verdict
+     * but was cut before it could finish the slot; the bytes are all there. */
+    if ((rec->state != REC_DOWNLOADING && rec->state != REC_VERIFIED) ||
+        rec->total_size != total_size) {
         return false;
     }
     if (expected == NULL) {
@@ -474,7 +477,8 @@ iot_status_t iot_ota_write(iot_ota_component_t component, uint32_t offset, const
     if (st != IOT_OK) {
         return st;
     }
-    if (slot.state != IOT_PORT_FW_WRITING || g_ota.rec[component].state != REC_DOWNLOADING) {
+    if (slot.state != IOT_PORT_FW_WRITING || (g_ota.rec[component].state != REC_DOWNLOADING &&
+                                              g_ota.rec[component].state != REC_VERIFIED)) {
         return IOT_ERR_BAD_STATE;
     }
     if (offset > g_ota.rec[component].total_size ||
