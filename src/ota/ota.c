@@ -370,10 +370,8 @@ iot_status_t iot_ota_init(const iot_ota_config_t *config)
     if (config == NULL || config->key_count == 0u || config->key_count > IOT_OTA_MAX_KEYS) {
         return IOT_ERR_INVALID_ARG;
     }
+    /* PSA Crypto is started by the key store, which must be running. */
     g_ota.ready = false;
-    if (psa_crypto_init() != PSA_SUCCESS) {
-        return IOT_ERR_CRYPTO;
-    }
     for (i = 0; i < config->key_count; i++) {
         st = key_hash(config->keys[i], g_ota.key_hashes[i]);
         if (st != IOT_OK) {
