@@ -40,9 +40,12 @@
 #include <corstone_iot/ota.h>
 #include <corstone_iot/port.h>
 
+#include "iot_internal.h"
 #include "ota_image.h"
 
 #include <psa/crypto.h>
+
+#define LOG_MOD "ota"
 
 #define REC_MAGIC 0x41544F43u
 #define REC_FORMAT 1u
@@ -259,6 +262,8 @@ static iot_status_t fail_update(iot_ota_component_t c, iot_ota_reason_t reason,
     ota_record_t rec = g_ota.rec[c];
     iot_status_t st;
 
+    IOT_LOGW(LOG_MOD, "component %u: image refused: %s", (unsigned)c,
+             iot_ota_reason_name(reason));
     rec.state = REC_FAILED;
     rec.last_failure = (uint8_t)reason;
     rec.flags &= (uint8_t)~REC_F_ACTIVATED;
@@ -302,6 +307,8 @@ static iot_status_t reconcile(iot_ota_component_t c)
             if (rec.last_failure != IOT_OTA_REASON_REJECTED) {
                 rec.last_failure = IOT_OTA_REASON_REVERTED;
             }
+            IOT_LOGW(LOG_MOD, "component %u: the new image was %s; the previous one runs",
+                     (unsigned)c, iot_ota_reason_name((iot_ota_reason_t)rec.last_failure));
         }
         changed = true;
     }
@@ -613,6 +620,9 @@ iot_status_t iot_ota_confirm(iot_ota_component_t component)
     if (rec.pending_counter > rec.security_counter) {
         rec.security_counter = rec.pending_counter;
     }
+    IOT_LOGI(LOG_MOD, "component %u: %u.%u.%u confirmed, security counter %lu",
+             (unsigned)component, (unsigned)rec.pending.major, (unsigned)rec.pending.minor,
+             (unsigned)rec.pending.revision, (unsigned long)rec.security_counter);
     return rec_save(component, &rec);
 }
 
