@@ -36,6 +36,9 @@
 #ifndef IOT_TEST_IMGSIGN
 #error "IOT_TEST_IMGSIGN must name the iot-imgsign tool"
 #endif
+#ifndef IOT_TEST_IOT_BOOT
+#error "IOT_TEST_IOT_BOOT must name the iot-boot tool"
+#endif
 
 #define VEC(name) IOT_TEST_OTA_VECTORS "/" name
 #define NS IOT_OTA_COMPONENT_NONSECURE
@@ -502,6 +505,73 @@ static void test_corrupt_record_reported(void **state)
     assert_int_equal(iot_ota_init(&g_cfg), IOT_OK);
 }
 
+/* ---- the boot command (a separate process, as a launcher runs it) ----------- */
+
+/* Runs iot-boot for the non-secure component; returns its exit status and
+ * its output line in `line`. */
+static int run_boot_command(const char *extra, char *line, size_t cap)
+{
+    char cmd[1024];
+    char out[200];
+    FILE *f;
+    int rc;
+
+    snprintf(out, sizeof(out), "%s/boot.out", g_root);
+    snprintf(cmd, sizeof(cmd),
+             "'%s' --fw-dir '%s' --store-dir '%s/store' --key '%s' --component nonsecure %s "
+             "> '%s' 2>/dev/null",
+             IOT_TEST_IOT_BOOT, g_fw, g_root, VEC("test-key-p256.pub.pem"), extra, out);
+    rc = system(cmd);
+    line[0] = '\0';
+    f = fopen(out, "r");
+    assert_non_null(f);
+    if (fgets(line, (int)cap, f) == NULL) {
+        line[0] = '\0';
+    }
+    fclose(f);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static void test_boot_command(void **state)
+{
+    char line[512];
+    char path[200];
+    image_t *bad = malloc(sizeof(*bad));
+    iot_ota_info_t info;
+
+    (void)state;
+    assert_non_null(bad);
+    assert_int_equal(download(&g_v2, NULL, NULL), IOT_OK);
+    assert_int_equal(iot_ota_activate(NS), IOT_OK);
+    assert_int_equal(run_boot_command("", line, sizeof(line)), 0);
+    assert_non_null(strstr(line, "component 1: trial, running 2.0.0+0, security counter 1, image "));
+    /* The application restarts: it finds the trial and confirms it. */
+    assert_int_equal(iot_ota_init(&g_cfg), IOT_OK);
+    assert_int_equal(info_of(NS).state, IOT_OTA_STATE_TRIAL);
+    assert_int_equal(iot_ota_confirm(NS), IOT_OK);
+    assert_int_equal(run_boot_command("", line, sizeof(line)), 0);
+    assert_non_null(strstr(line, "component 1: none, running 2.0.0+0, security counter 2"));
+
+    /* A staged image altered before the boot is refused by the command. */
+    assert_int_equal(iot_ota_init(&g_cfg), IOT_OK);
+    assert_int_equal(download(&g_v3, NULL, NULL), IOT_OK);
+    assert_int_equal(iot_ota_activate(NS), IOT_OK);
+    *bad = g_v3;
+    bad->b[0x400] ^= 0x01;
+    snprintf(path, sizeof(path), "%s/c1.staging", g_fw);
+    put_file(path, bad->b, bad->len);
+    assert_int_equal(run_boot_command("", line, sizeof(line)), 0);
+    assert_non_null(strstr(line, "component 1: none (refused: HASH_MISMATCH), running 2.0.0+0"));
+    assert_int_equal(iot_ota_init(&g_cfg), IOT_OK);
+    info = info_of(NS);
+    assert_int_equal(info.state, IOT_OTA_STATE_FAILED);
+    assert_int_equal(info.last_failure, IOT_OTA_REASON_HASH_MISMATCH);
+
+    /* Usage errors. */
+    assert_int_equal(run_boot_command("--component both", line, sizeof(line)), 2);
+    free(bad);
+}
+
 /* ---- power cuts -------------------------------------------------------------- */
 
 /* Where the interrupted run had got to: bytes iot_ota_write() acknowledged. */
@@ -785,6 +855,7 @@ int main(void)
         cmocka_unit_test_setup(test_resume_after_restart, per_test),
         cmocka_unit_test_setup(test_arguments_and_states, per_test),
         cmocka_unit_test_setup(test_corrupt_record_reported, per_test),
+        cmocka_unit_test_setup(test_boot_command, per_test),
         cmocka_unit_test(test_killed_at_every_step),
         cmocka_unit_test(test_stopped_at_every_file_operation),
     };
