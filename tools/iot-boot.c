@@ -73,7 +73,7 @@ int main(int argc, char **argv)
     iot_ota_config_t cfg;
     iot_status_t st;
 
-    for (i = 1; i < argc; i++) {
+    for (i = 1; i < argc; i += 2) {
         const char *v = (i + 1 < argc) ? argv[i + 1] : NULL;
 
         if (v == NULL) {
@@ -107,7 +107,6 @@ int main(int argc, char **argv)
         } else {
             usage();
         }
-        i++;
     }
     if (fw_dir == NULL || store_dir == NULL || key_count == 0u) {
         usage();
