@@ -241,7 +241,8 @@ static iot_ota_state_t visible_state(iot_port_fw_state_t slot, const ota_record_
 {
     switch (slot) {
     case IOT_PORT_FW_WRITING:
-        return IOT_OTA_STATE_DOWNLOADING;
+        /* FAILED: a refusal was recorded but its slot cancel was cut. */
+        return (rec->state == REC_FAILED) ? IOT_OTA_STATE_FAILED : IOT_OTA_STATE_DOWNLOADING;
     case IOT_PORT_FW_CANDIDATE:
         return IOT_OTA_STATE_VERIFIED;
     case IOT_PORT_FW_STAGED:
