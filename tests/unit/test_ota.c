@@ -803,6 +803,99 @@ static int cut_and_recover(int kill_at, int crash_after, int *confirmed, int *re
     return 0;
 }
 
+/* A tampered image, downloaded and refused; stopped at every file operation. */
+static image_t g_tampered;
+
+static void child_refuse(void)
+{
+    uint32_t off;
+
+    CHECK(iot_ota_init(&g_cfg) == IOT_OK, 60);
+    CHECK(iot_ota_begin(NS, (uint32_t)g_tampered.len, NULL) == IOT_OK, 61);
+    for (off = 0; off < g_tampered.len; off += CHUNK) {
+        size_t n = g_tampered.len - off < CHUNK ? g_tampered.len - off : CHUNK;
+        CHECK(iot_ota_write(NS, off, g_tampered.b + off, n) == IOT_OK, 62);
+        ack(off + (uint32_t)n);
+    }
+    CHECK(iot_ota_finalize(NS, NULL) == IOT_ERR_BAD_SIGNATURE, 63);
+    _exit(0);
+}
+
+/* After the cut: the refused image must never be pending or run. */
+static void child_check_refused(void)
+{
+    iot_posix_boot_result_t r = IOT_POSIX_BOOT_TRIAL;
+    iot_ota_info_t info;
+
+    CHECK(iot_ota_init(&g_cfg) == IOT_OK, 70);
+    CHECK(iot_posix_ota_boot(NS, &r, NULL) == IOT_OK && r == IOT_POSIX_BOOT_NONE, 71);
+    CHECK(active_image_major() == 1, 72);
+    CHECK(iot_ota_get_info(NS, &info) == IOT_OK, 73);
+    if (info.state == IOT_OTA_STATE_DOWNLOADING) {
+        uint32_t off;
+
+        CHECK(iot_ota_begin(NS, (uint32_t)g_tampered.len, NULL) == IOT_OK, 74);
+        CHECK(iot_ota_get_info(NS, &info) == IOT_OK && info.written >= acked(), 75);
+        for (off = info.written; off < g_tampered.len; off += CHUNK) {
+            size_t n = g_tampered.len - off < CHUNK ? g_tampered.len - off : CHUNK;
+            CHECK(iot_ota_write(NS, off, g_tampered.b + off, n) == IOT_OK, 76);
+        }
+        CHECK(iot_ota_finalize(NS, NULL) == IOT_ERR_BAD_SIGNATURE, 77);
+        CHECK(iot_ota_get_info(NS, &info) == IOT_OK, 78);
+    }
+    if (info.state == IOT_OTA_STATE_IDLE && acked() == 0) {
+        _exit(0); /* cut before anything durable */
+    }
+    CHECK(info.state == IOT_OTA_STATE_FAILED, 79);
+    CHECK(info.last_failure == IOT_OTA_REASON_HASH_MISMATCH, 80);
+    CHECK(iot_ota_activate(NS) == IOT_ERR_BAD_STATE, 81);
+    CHECK(iot_posix_ota_boot(NS, &r, NULL) == IOT_OK && r == IOT_POSIX_BOOT_NONE, 82);
+    CHECK(iot_ota_get_info(NS, &info) == IOT_OK && info.running.major == 1, 83);
+    /* And a good image can follow. */
+    CHECK(iot_ota_begin(NS, (uint32_t)g_v2.len, NULL) == IOT_OK, 84);
+    _exit(0);
+}
+
+static void test_refusal_stopped_at_every_file_operation(void **state)
+{
+    int n;
+
+    (void)state;
+    g_tampered = g_v2;
+    g_tampered.b[0x400 + 1234] ^= 0x40;
+    for (n = 0; n < 2000; n++) {
+        pid_t pid;
+        int status = 0;
+
+        fresh_device();
+        snprintf(g_ack_path, sizeof(g_ack_path), "%s/acked", g_fw);
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            iot_posix_fw_test_crash_after = n;
+            child_refuse();
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+            break;
+        }
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != IOT_POSIX_FW_TEST_CRASH_EXIT) {
+            fail_msg("refusing child at crash point %d: status 0x%x", n, status);
+        }
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            iot_posix_fw_test_crash_after = -1;
+            child_check_refused();
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            fail_msg("after a cut at file operation %d of a refusal: status 0x%x", n, status);
+        }
+    }
+    assert_true(n > 20 && n < 2000);
+}
+
 static void test_killed_at_every_step(void **state)
 {
     int confirmed = 0;
@@ -858,6 +951,7 @@ int main(void)
         cmocka_unit_test_setup(test_boot_command, per_test),
         cmocka_unit_test(test_killed_at_every_step),
         cmocka_unit_test(test_stopped_at_every_file_operation),
+        cmocka_unit_test(test_refusal_stopped_at_every_file_operation),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
