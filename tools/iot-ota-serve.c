@@ -10,7 +10,10 @@
  *
  * Publishes the job (retained) to every device, answers block requests,
  * follows the status reports, and when every device has finished (or the
- * time-out passed) clears the jobs and prints one summary line per device:
+ * time-out passed) clears the job of each device that is done with it
+ * (succeeded, failed or silent; --wait downloaded leaves the job of a device
+ * still activating, which an empty job would cancel) and prints one
+ * summary line per device:
  *
  *   RESULT device=<id> state=<state> reason=<reason> bytes=<image size>
  *          sent=<bytes sent> seconds=<download time> mbps=<MB/s>
@@ -58,14 +61,6 @@ typedef struct {
     bool finished;
 } device_t;
 
-typedef struct request {
-    int dev;
-    uint32_t offset;
-    uint32_t length;
-    uint32_t block;
-    struct request *next;
-} request_t;
-
 static device_t g_dev[MAX_DEVICES];
 static int g_ndev;
 static uint8_t *g_image;
@@ -74,8 +69,9 @@ static uint32_t g_job_id;
 static wait_goal_t g_goal = WAIT_DONE;
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_cond = PTHREAD_COND_INITIALIZER;
-static request_t *g_head;
-static request_t *g_tail;
+static MQTTClient g_client;
+static uint8_t *g_msg;
+static size_t g_msg_cap;
 static volatile int g_lost;
 
 static double now_s(void)
@@ -205,45 +201,66 @@ static void on_status(int i, const char *json)
     }
 }
 
+/* Answer one request: its range in blocks, in order, QoS 0. Runs on Paho's
+ * receiving thread, which then sends without waiting for another thread. */
+static void serve_request(int dev, uint32_t off, uint32_t len, uint32_t blk)
+{
+    device_t *d = &g_dev[dev];
+    uint32_t end;
+    size_t need = BLOCK_HEADER_LEN + (blk < g_size ? blk : g_size);
+
+    if (blk == 0 || off >= g_size) {
+        return;
+    }
+    end = off + (len > g_size - off ? g_size - off : len);
+    if (need > g_msg_cap) {
+        uint8_t *m = realloc(g_msg, need);
+        if (m == NULL) {
+            return; /* the device asks again */
+        }
+        g_msg = m;
+        g_msg_cap = need;
+    }
+    while (off < end) {
+        uint32_t n = end - off < blk ? end - off : blk;
+        put_u32(g_msg, g_job_id);
+        put_u32(g_msg + 4, off);
+        memcpy(g_msg + BLOCK_HEADER_LEN, g_image + off, n);
+        if (MQTTClient_publish(g_client, d->t_block, (int)(BLOCK_HEADER_LEN + n), g_msg, 0, 0,
+                               NULL) != MQTTCLIENT_SUCCESS) {
+            return; /* the device asks again after its time-out */
+        }
+        pthread_mutex_lock(&g_lock);
+        d->sent += n;
+        pthread_mutex_unlock(&g_lock);
+        off += n;
+    }
+}
+
 static int on_message(void *ctx, char *topic, int topic_len, MQTTClient_message *m)
 {
     const uint8_t *p = m->payload;
     int i;
 
     (void)ctx;
-    pthread_mutex_lock(&g_lock);
     if ((i = find_device(topic, topic_len, "req")) >= 0 && m->payloadlen == (int)REQ_LEN &&
         memcmp(p, "OTAR", 4) == 0 && p[4] == 1 && get_u32(p + 8) == g_job_id) {
-        uint32_t off = get_u32(p + 12);
-        uint32_t len = get_u32(p + 16);
-        uint32_t blk = get_u32(p + 20);
-        if (blk > 0 && off < g_size) {
-            request_t *r = calloc(1, sizeof(*r));
-            if (r != NULL) {
-                r->dev = i;
-                r->offset = off;
-                r->length = len > g_size - off ? g_size - off : len;
-                r->block = blk;
-                if (g_tail != NULL) {
-                    g_tail->next = r;
-                } else {
-                    g_head = r;
-                }
-                g_tail = r;
-                if (g_dev[i].t_first_req == 0.0) {
-                    g_dev[i].t_first_req = now_s();
-                }
-            }
+        pthread_mutex_lock(&g_lock);
+        if (g_dev[i].t_first_req == 0.0) {
+            g_dev[i].t_first_req = now_s();
         }
+        pthread_mutex_unlock(&g_lock);
+        serve_request(i, get_u32(p + 12), get_u32(p + 16), get_u32(p + 20));
     } else if ((i = find_device(topic, topic_len, "status")) >= 0) {
         char json[512];
         size_t n = (size_t)m->payloadlen < sizeof(json) - 1 ? (size_t)m->payloadlen : sizeof(json) - 1;
         memcpy(json, p, n);
         json[n] = '\0';
+        pthread_mutex_lock(&g_lock);
         on_status(i, json);
+        pthread_cond_broadcast(&g_cond);
+        pthread_mutex_unlock(&g_lock);
     }
-    pthread_cond_broadcast(&g_cond);
-    pthread_mutex_unlock(&g_lock);
     MQTTClient_freeMessage(&m);
     MQTTClient_free(topic);
     return 1;
@@ -355,8 +372,7 @@ int main(int argc, char **argv)
     uint8_t job[JOB_FIXED_LEN + 64];
     size_t job_len;
     const char *base;
-    MQTTClient c;
-    MQTTClient_connectOptions co = MQTTClient_connectOptions_initializer;
+        MQTTClient_connectOptions co = MQTTClient_connectOptions_initializer;
     MQTTClient_SSLOptions so = MQTTClient_SSLOptions_initializer;
     double t_start;
     double last_draw = 0.0;
@@ -442,11 +458,11 @@ int main(int argc, char **argv)
 
     snprintf(uri, sizeof(uri), "%s://%s:%s", ca ? "ssl" : "tcp", host, port);
     snprintf(client_id, sizeof(client_id), "ota-serve-%ld", (long)getpid());
-    if (MQTTClient_create(&c, uri, client_id, MQTTCLIENT_PERSISTENCE_NONE, NULL) !=
+    if (MQTTClient_create(&g_client, uri, client_id, MQTTCLIENT_PERSISTENCE_NONE, NULL) !=
         MQTTCLIENT_SUCCESS) {
         die("cannot create a client for %s", uri);
     }
-    MQTTClient_setCallbacks(c, NULL, on_lost, on_message, NULL);
+    MQTTClient_setCallbacks(g_client, NULL, on_lost, on_message, NULL);
     co.keepAliveInterval = 30;
     co.cleansession = 1;
     if (ca != NULL) {
@@ -456,7 +472,7 @@ int main(int argc, char **argv)
         so.enableServerCertAuth = 1;
         co.ssl = &so;
     }
-    if ((rc = MQTTClient_connect(c, &co)) != MQTTCLIENT_SUCCESS) {
+    if ((rc = MQTTClient_connect(g_client, &co)) != MQTTCLIENT_SUCCESS) {
         die("cannot connect to %s (%d)", uri, rc);
     }
     for (i = 0; i < g_ndev; i++) {
@@ -464,11 +480,11 @@ int main(int argc, char **argv)
         snprintf(g_dev[i].t_job, sizeof(g_dev[i].t_job), "devices/%s/ota/job", g_dev[i].id);
         snprintf(g_dev[i].t_block, sizeof(g_dev[i].t_block), "devices/%s/ota/block", g_dev[i].id);
         snprintf(t, sizeof(t), "devices/%s/ota/req", g_dev[i].id);
-        if (MQTTClient_subscribe(c, t, 0) != MQTTCLIENT_SUCCESS) {
+        if (MQTTClient_subscribe(g_client, t, 0) != MQTTCLIENT_SUCCESS) {
             die("subscribe %s failed", t);
         }
         snprintf(t, sizeof(t), "devices/%s/ota/status", g_dev[i].id);
-        if (MQTTClient_subscribe(c, t, 1) != MQTTCLIENT_SUCCESS) {
+        if (MQTTClient_subscribe(g_client, t, 1) != MQTTCLIENT_SUCCESS) {
             die("subscribe %s failed", t);
         }
     }
@@ -480,13 +496,12 @@ int main(int argc, char **argv)
     t_start = now_s();
     for (i = 0; i < g_ndev; i++) {
         g_dev[i].t_job_sent = now_s();
-        publish_or_die(c, g_dev[i].t_job, job, job_len, 1, 1);
+        publish_or_die(g_client, g_dev[i].t_job, job, job_len, 1, 1);
     }
 
     pthread_mutex_lock(&g_lock);
     for (;;) {
         int finished = 0;
-        request_t *r;
         for (i = 0; i < g_ndev; i++) {
             finished += g_dev[i].finished ? 1 : 0;
         }
@@ -497,8 +512,7 @@ int main(int argc, char **argv)
             last_draw = now_s();
             draw_progress(false);
         }
-        r = g_head;
-        if (r == NULL) {
+        {
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
             ts.tv_nsec += 100 * 1000 * 1000;
@@ -507,39 +521,7 @@ int main(int argc, char **argv)
                 ts.tv_nsec -= 1000000000L;
             }
             pthread_cond_timedwait(&g_cond, &g_lock, &ts);
-            continue;
         }
-        g_head = r->next;
-        if (g_head == NULL) {
-            g_tail = NULL;
-        }
-        pthread_mutex_unlock(&g_lock);
-        {
-            /* Answer one request: its range in blocks, in order, QoS 0. */
-            device_t *d = &g_dev[r->dev];
-            uint32_t off = r->offset;
-            uint32_t end = r->offset + r->length;
-            size_t cap = BLOCK_HEADER_LEN + (r->block < g_size ? r->block : g_size);
-            uint8_t *msg = malloc(cap);
-            if (msg == NULL) {
-                die("out of memory");
-            }
-            while (off < end) {
-                uint32_t n = end - off < r->block ? end - off : r->block;
-                put_u32(msg, g_job_id);
-                put_u32(msg + 4, off);
-                memcpy(msg + BLOCK_HEADER_LEN, g_image + off, n);
-                rc = MQTTClient_publish(c, d->t_block, (int)(BLOCK_HEADER_LEN + n), msg, 0, 0, NULL);
-                if (rc != MQTTCLIENT_SUCCESS) {
-                    break; /* the device asks again after its time-out */
-                }
-                d->sent += n;
-                off += n;
-            }
-            free(msg);
-            free(r);
-        }
-        pthread_mutex_lock(&g_lock);
     }
     pthread_mutex_unlock(&g_lock);
     if (!quiet) {
@@ -547,8 +529,13 @@ int main(int argc, char **argv)
     }
 
     if (!keep_job) {
+        /* Clear the job of every device that is done with it (or that gave no
+         * answer in time); an empty job would cancel an activation still under way. */
         for (i = 0; i < g_ndev; i++) {
-            publish_or_die(c, g_dev[i].t_job, "", 0, 1, 1);
+            bool final = strcmp(g_dev[i].state, "succeeded") == 0 || strcmp(g_dev[i].state, "failed") == 0;
+            if (final || !g_dev[i].finished) {
+                publish_or_die(g_client, g_dev[i].t_job, "", 0, 1, 1);
+            }
         }
     }
     for (i = 0; i < g_ndev; i++) {
@@ -557,11 +544,12 @@ int main(int argc, char **argv)
         bool reached = d->finished && goal_reached(d);
         ok += reached ? 1 : 0;
         printf("RESULT device=%s state=%s reason=%s error=%s bytes=%lu sent=%llu seconds=%.3f "
-               "mbps=%.2f total_seconds=%.3f\n",
+               "mbps=%.2f first_request=%.3f total_seconds=%.3f\n",
                d->id, d->state[0] ? d->state : (d->finished ? "?" : "timeout"),
                d->reason[0] ? d->reason : "NONE", d->error[0] ? d->error : "-",
                (unsigned long)g_size, (unsigned long long)d->sent, secs,
                secs > 0.0 ? (double)g_size / 1e6 / secs : 0.0,
+               d->t_first_req > 0.0 ? d->t_first_req - d->t_job_sent : 0.0,
                d->finished ? d->t_done - d->t_job_sent : now_s() - d->t_job_sent);
     }
     if (!quiet) {
@@ -569,8 +557,9 @@ int main(int argc, char **argv)
                 g_goal == WAIT_DONE ? "updated" : "downloaded and verified",
                 g_lost ? "connection to the broker lost" : (ok == g_ndev ? "ok" : "FAILED"));
     }
-    MQTTClient_disconnect(c, 1000);
-    MQTTClient_destroy(&c);
+    MQTTClient_disconnect(g_client, 1000);
+    MQTTClient_destroy(&g_client);
     free(g_image);
+    free(g_msg);
     return ok == g_ndev ? 0 : 1;
 }

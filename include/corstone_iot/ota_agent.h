@@ -76,6 +76,14 @@ extern "C" {
 #define IOT_CONFIG_OTA_AGENT_TOPIC_MAX 96
 #endif
 
+/**
+ * @brief Bytes of stack the agent uses to read the downloaded image back for
+ *        its transfer SHA-256 check (one iot_port_fw_read() per chunk).
+ */
+#ifndef IOT_CONFIG_OTA_AGENT_READ_CHUNK
+#define IOT_CONFIG_OTA_AGENT_READ_CHUNK 1024
+#endif
+
 /** @brief Port store uid of the agent's persisted job record. */
 #ifndef IOT_CONFIG_OTA_AGENT_STORE_UID
 #define IOT_CONFIG_OTA_AGENT_STORE_UID 0x4F544100u

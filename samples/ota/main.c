@@ -335,10 +335,17 @@ int main(int argc, char **argv)
         return fail("OTA agent", st);
     }
     say("READY device %s", g_opt.id);
+    as.phase = IOT_OTA_AGENT_IDLE;
     while (!g_stop) {
-        (void)iot_process(g_client, 50);
+        /* Verify, activate and self-test are the step's work: do not wait for input then. */
+        bool busy = as.phase == IOT_OTA_AGENT_VERIFYING || as.phase == IOT_OTA_AGENT_ACTIVATING ||
+                    as.phase == IOT_OTA_AGENT_TESTING;
+        (void)iot_process(g_client, busy ? 1u : 50u);
         (void)iot_ota_agent_step(agent);
-        if (g_opt.once && iot_ota_agent_get_status(agent, &as) == IOT_OK &&
+        if (iot_ota_agent_get_status(agent, &as) != IOT_OK) {
+            break;
+        }
+        if (g_opt.once &&
             (as.phase == IOT_OTA_AGENT_SUCCEEDED || as.phase == IOT_OTA_AGENT_FAILED)) {
             say("DONE job %lu %s (%s)", (unsigned long)as.job_id, iot_ota_agent_phase_name(as.phase),
                 iot_ota_reason_name(as.reason));

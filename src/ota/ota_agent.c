@@ -599,7 +599,7 @@ done:
 static iot_status_t check_transfer_hash(iot_ota_agent_t *a)
 {
     psa_hash_operation_t op = PSA_HASH_OPERATION_INIT;
-    uint8_t buf[256];
+    uint8_t buf[IOT_CONFIG_OTA_AGENT_READ_CHUNK];
     uint8_t digest[32];
     size_t dlen = 0;
     uint32_t off = 0;
