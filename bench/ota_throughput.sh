@@ -8,7 +8,7 @@
 #   bench/ota_throughput.sh [BUILD_DIR] [RUNS] [BLOCK_SIZES...]
 #
 # BUILD_DIR defaults to build/posix-release (needs ota_device, iot-ota-serve,
-# iot-imgsign); RUNS defaults to 5; block sizes default to "3072 16384 65536"
+# iot-imgsign); RUNS defaults to 5; block sizes default to "3072 16384 65536 131072"
 # (3072 fits the default 4 KiB receive buffer). Each row is the median of RUNS.
 #   ota download   job published -> the device has every byte durably written
 #   ota +verify    ... and the transfer SHA-256, iot_ota_finalize() (hash +
@@ -26,7 +26,7 @@ build=${1:-build/posix-release}
 runs=${2:-5}
 shift $(( $# > 2 ? 2 : $# ))
 blocks=("$@")
-[ ${#blocks[@]} -gt 0 ] || blocks=(3072 16384 65536)
+[ ${#blocks[@]} -gt 0 ] || blocks=(3072 16384 65536 131072)
 
 dev=$build/samples/ota/ota_device
 serve=$build/tools/iot-ota-serve
@@ -45,6 +45,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 bash tests/integration/broker.sh start "$state" > /dev/null
 # shellcheck source=/dev/null
