@@ -16,6 +16,9 @@
 #   mosquitto_pub  one message of the image's bytes, publish start -> the
 #                  subscriber has it (both clients' start-up included)
 # ratio = mosquitto_pub seconds / OTA seconds (1.0: as fast as mosquitto_pub).
+# Storage: "disk" keeps the device's slots in the work directory (every block
+# is fsynced before it counts, as the OTA module requires); "tmpfs" keeps them
+# in /dev/shm, which shows what the protocol moves when writes cost nothing.
 # Plain TCP and TLS (server certificate) listeners, both on 127.0.0.1; the
 # certificate names "localhost", so mosquitto_pub/sub skip only the host name
 # check (--insecure), as the SDK device is told the name (server_name).
@@ -43,6 +46,7 @@ cleanup() {
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   bash "$root/tests/integration/broker.sh" stop "$state" 2>/dev/null || true
   rm -rf "$work"
+  if [ -n "${shm:-}" ]; then rm -rf "$shm"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -65,16 +69,21 @@ size=$(stat -c %s "$work/v2.img")
 now_s() { echo "${EPOCHREALTIME/,/.}"; }
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
-# ota_once MODE BLOCK RUN: prints "download_s verify_s" for one fresh device.
+shm=""
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then shm=$(mktemp -d /dev/shm/ota-bench.XXXXXX); fi
+
+# ota_once MODE BLOCK RUN STORAGE: prints "download_s verify_s" for one fresh device.
 ota_once() {
-  local mode=$1 blk=$2 run=$3
-  local d="$work/dev-$mode-$blk-$run" id="bench-$mode-$blk-$run" port tlsdev=() tlssrv=()
+  local mode=$1 blk=$2 run=$3 storage=$4
+  local d="$work/dev-$mode-$blk-$run-$storage" id="bench-$mode-$blk-$run-$storage" port tlsdev=() tlssrv=()
+  local dir="$d"
+  if [ "$storage" = tmpfs ]; then dir="$shm/${d##*/}"; fi
   if [ "$mode" = tls ]; then
     port=$IOT_TEST_PORT_TLS; tlsdev=(--ca "$pki/ca.crt"); tlssrv=(--ca "$pki/ca.crt")
   else
     port=$IOT_TEST_PORT_PLAIN
   fi
-  "$dev" --dir "$d" --port "$port" "${tlsdev[@]}" --id "$id" --pubkey "$work/pub.pem" \
+  "$dev" --dir "$dir" --port "$port" "${tlsdev[@]}" --id "$id" --pubkey "$work/pub.pem" \
     --factory-image "$work/v1.img" --block "$blk" --window "${OTA_WINDOW:-8}" > "$d.log" 2>&1 &
   local pid=$!
   pids+=("$pid")
@@ -85,6 +94,7 @@ ota_once() {
     { echo "OTA run failed: $(cat "$d.serve")" >&2; cat "$d.log" >&2; kill -TERM "$pid"; wait "$pid"; exit 1; }
   kill -TERM "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
+  if [ "$storage" = tmpfs ]; then rm -rf "$dir"; fi
   sed -n 's/.* seconds=\([0-9.]*\) .* total_seconds=\([0-9.]*\)$/\1 \2/p' "$d.serve"
 }
 
@@ -112,20 +122,24 @@ pub_once() {
 }
 
 echo "OTA throughput: image $size bytes, $runs runs per row (median), broker mosquitto $(mosquitto -h 2>/dev/null | sed -n 's/^mosquitto version \([0-9.]*\).*/\1/p') on 127.0.0.1"
-printf "%-6s %-7s %11s %9s %11s %9s %12s %12s %12s\n" link block "download s" "MB/s" "+verify s" "MB/s" "pub s" "ratio dl" "ratio +vfy"
+printf "%-6s %-7s %-6s %11s %9s %11s %9s %12s %12s %12s\n" link block store "download s" "MB/s" "+verify s" "MB/s" "pub s" "ratio dl" "ratio +vfy"
+storages=(disk)
+if [ -n "$shm" ]; then storages+=(tmpfs); fi
 for mode in plain tls; do
   : > "$work/pub.$mode"
   for ((r = 1; r <= runs; r++)); do pub_once "$mode" >> "$work/pub.$mode"; done
   pub=$(median < "$work/pub.$mode")
   for blk in "${blocks[@]}"; do
-    : > "$work/dl"; : > "$work/vf"
-    for ((r = 1; r <= runs; r++)); do
-      read -r dl vf < <(ota_once "$mode" "$blk" "$r")
-      echo "$dl" >> "$work/dl"; echo "$vf" >> "$work/vf"
+    for sto in "${storages[@]}"; do
+      : > "$work/dl"; : > "$work/vf"
+      for ((r = 1; r <= runs; r++)); do
+        read -r dl vf < <(ota_once "$mode" "$blk" "$r" "$sto")
+        echo "$dl" >> "$work/dl"; echo "$vf" >> "$work/vf"
+      done
+      dl=$(median < "$work/dl"); vf=$(median < "$work/vf")
+      awk -v m="$mode" -v b="$blk" -v st="$sto" -v dl="$dl" -v vf="$vf" -v p="$pub" -v s="$size" 'BEGIN {
+        printf "%-6s %-7s %-6s %11.3f %9.2f %11.3f %9.2f %12.3f %11.2fx %11.2fx\n",
+               m, b, st, dl, s / 1e6 / dl, vf, s / 1e6 / vf, p, p / dl, p / vf }'
     done
-    dl=$(median < "$work/dl"); vf=$(median < "$work/vf")
-    awk -v m="$mode" -v b="$blk" -v dl="$dl" -v vf="$vf" -v p="$pub" -v s="$size" 'BEGIN {
-      printf "%-6s %-7s %11.3f %9.2f %11.3f %9.2f %12.3f %11.2fx %11.2fx\n",
-             m, b, dl, s / 1e6 / dl, vf, s / 1e6 / vf, p, p / dl, p / vf }'
   done
 done

@@ -337,10 +337,12 @@ int main(int argc, char **argv)
     say("READY device %s", g_opt.id);
     as.phase = IOT_OTA_AGENT_IDLE;
     while (!g_stop) {
-        /* Verify, activate and self-test are the step's work: do not wait for input then. */
+        /* iot_process() works for its whole time-out, and verify, activate and
+         * the self-test wait for the step after it: keep it short during a job. */
         bool busy = as.phase == IOT_OTA_AGENT_VERIFYING || as.phase == IOT_OTA_AGENT_ACTIVATING ||
                     as.phase == IOT_OTA_AGENT_TESTING;
-        (void)iot_process(g_client, busy ? 1u : 50u);
+        bool active = busy || as.phase == IOT_OTA_AGENT_DOWNLOADING;
+        (void)iot_process(g_client, busy ? 1u : active ? 5u : 50u);
         (void)iot_ota_agent_step(agent);
         if (iot_ota_agent_get_status(agent, &as) != IOT_OK) {
             break;
