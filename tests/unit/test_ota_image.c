@@ -427,6 +427,86 @@ static void test_random_corruptions_rejected(void **state)
     free(orig);
 }
 
+/* 3000 seeded random mutations of several kinds (byte changes, cuts,
+ * appended bytes, rewritten header and TLV length fields): never accepted,
+ * never a read outside the image (the sanitizer build checks that). */
+static void test_random_mutations_rejected(void **state)
+{
+    image_t *orig = malloc(sizeof(*orig));
+    uint32_t seed = 0x0dd5eedu;
+    int hist[IOT_OTA_REASON_STORAGE + 1];
+    int kinds = 0;
+    int i;
+
+    (void)state;
+    assert_non_null(orig);
+    memset(hist, 0, sizeof(hist));
+    load_vector(VEC("imgtool-1.2.3+4-sc7.bin"));
+    *orig = g_img;
+    for (i = 0; i < 3000; i++) {
+        int changes;
+        int k;
+        iot_ota_reason_t r;
+
+        g_img = *orig;
+        seed = seed * 1103515245u + 12345u;
+        changes = 1 + (int)((seed >> 16) % 4u);
+        for (k = 0; k < changes; k++) {
+            uint32_t v;
+
+            seed = seed * 1103515245u + 12345u;
+            v = seed >> 8;
+            if (g_img.len == 0u) {
+                break; /* cut to nothing: nothing more to change */
+            }
+            switch (v % 5u) {
+            case 0: /* a byte anywhere */
+                g_img.b[(v >> 3) % g_img.len] ^= (uint8_t)(1u + ((v >> 13) % 255u));
+                break;
+            case 1: /* cut the image short */
+                g_img.len = (v >> 3) % g_img.len;
+                break;
+            case 2: /* append bytes */
+                if (g_img.len + 64u < sizeof(g_img.b)) {
+                    memset(g_img.b + g_img.len, (int)(v & 0xFFu), 64);
+                    g_img.len += 1u + ((v >> 3) % 64u);
+                }
+                break;
+            case 3: /* a header size field: hdr_size, protected size or img_size */
+                le16(g_img.b + 8u + 2u * ((v >> 3) % 3u), (uint16_t)(v >> 9));
+                break;
+            default: /* a TLV length in the unprotected area */
+                if (g_img.len > unprot_off(orig) + 80u) {
+                    le16(g_img.b + unprot_off(orig) + 2u + 4u * ((v >> 3) % 3u) +
+                             36u * ((v >> 5) % 2u),
+                         (uint16_t)(v >> 9));
+                }
+                break;
+            }
+        }
+        if (g_img.len == orig->len && memcmp(g_img.b, orig->b, g_img.len) == 0) {
+            continue; /* the changes cancelled out */
+        }
+        r = verify(&g_img, NULL);
+        if (r == IOT_OTA_REASON_NONE) {
+            fail_msg("mutation %d was accepted", i);
+        }
+        assert_true(r <= IOT_OTA_REASON_STORAGE);
+        hist[r]++;
+    }
+    for (i = 0; i <= IOT_OTA_REASON_STORAGE; i++) {
+        if (hist[i] > 0) {
+            print_message("  %-16s %d\n", iot_ota_reason_name((iot_ota_reason_t)i), hist[i]);
+            kinds++;
+        }
+    }
+    /* The mutations reach every layer: header, layout, TLVs, hash. */
+    assert_true(hist[IOT_OTA_REASON_TRUNCATED] > 0 && hist[IOT_OTA_REASON_TOO_LONG] > 0 &&
+                hist[IOT_OTA_REASON_BAD_TLV] > 0 && hist[IOT_OTA_REASON_HASH_MISMATCH] > 0);
+    assert_true(kinds >= 5);
+    free(orig);
+}
+
 static void test_der_signature_parsing(void **state)
 {
     uint8_t raw[64];
@@ -475,6 +555,7 @@ int main(void)
         cmocka_unit_test(test_rejects_hash_key_and_signature),
         cmocka_unit_test(test_rejects_malformed_tlvs),
         cmocka_unit_test(test_random_corruptions_rejected),
+        cmocka_unit_test(test_random_mutations_rejected),
         cmocka_unit_test(test_der_signature_parsing),
         cmocka_unit_test(test_version_compare),
     };
