@@ -241,6 +241,72 @@ static void test_imgsign_matches_imgtool(void **state)
                          "--version 2.0.0 --header-size 0x400 --pad-header --slot-size 0x20000");
 }
 
+/* An independent check of iot-imgsign's signature and key hash: OpenSSL
+ * verifies the DER signature over the SHA-256 of [0, U) with the public
+ * key, and hashes the key's DER SubjectPublicKeyInfo. */
+static void test_imgsign_checked_by_openssl(void **state)
+{
+    char path[160];
+    char cmd[1024];
+    image_t *img = malloc(sizeof(*img));
+    uint8_t keyhash[32];
+    size_t u;
+    size_t sig_off;
+    FILE *f;
+
+    (void)state;
+    assert_non_null(img);
+    snprintf(path, sizeof(path), "%s/ossl.bin", g_root);
+    imgsign(VEC("test-key-p256.pem"),
+            "--version 3.1.4+1 --header-size 0x200 --pad-header --security-counter 9", path);
+    img->len = load_file(path, img->b, sizeof(img->b));
+    u = unprot_off(img);
+    sig_off = u + 4 + 36 + 36;
+    assert_int_equal(rd16(img->b + sig_off), 0x22);
+
+    snprintf(path, sizeof(path), "%s/ossl.signed", g_root);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(img->b, 1, u, f), u);
+    fclose(f);
+    snprintf(path, sizeof(path), "%s/ossl.sig", g_root);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(img->b + sig_off + 4, 1, rd16(img->b + sig_off + 2), f),
+                     rd16(img->b + sig_off + 2));
+    fclose(f);
+    snprintf(cmd, sizeof(cmd),
+             "openssl dgst -sha256 -verify '%s' -signature '%s/ossl.sig' '%s/ossl.signed' "
+             "> /dev/null",
+             VEC("test-key-p256.pub.pem"), g_root, g_root);
+    assert_int_equal(system(cmd), 0);
+
+    snprintf(cmd, sizeof(cmd),
+             "openssl pkey -pubin -in '%s' -outform DER | openssl dgst -sha256 -binary > "
+             "'%s/ossl.keyhash'",
+             VEC("test-key-p256.pub.pem"), g_root);
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof(path), "%s/ossl.keyhash", g_root);
+    assert_int_equal(load_file(path, keyhash, sizeof(keyhash) + 1), 32);
+    assert_int_equal(rd16(img->b + u + 4 + 36), 0x01);
+    assert_memory_equal(img->b + u + 4 + 36 + 4, keyhash, 32);
+    assert_int_equal(verify(img, NULL), IOT_OTA_REASON_NONE);
+
+    /* The same check fails on a changed byte (the check can fail). */
+    snprintf(path, sizeof(path), "%s/ossl.signed", g_root);
+    img->b[100] ^= 1;
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(img->b, 1, u, f), u);
+    fclose(f);
+    snprintf(cmd, sizeof(cmd),
+             "openssl dgst -sha256 -verify '%s' -signature '%s/ossl.sig' '%s/ossl.signed' "
+             "> /dev/null 2>&1",
+             VEC("test-key-p256.pub.pem"), g_root, g_root);
+    assert_int_not_equal(system(cmd), 0);
+    free(img);
+}
+
 static void test_imgsign_rejects_bad_arguments(void **state)
 {
     char cmd[512];
@@ -549,6 +615,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_accepts_imgtool_images),
         cmocka_unit_test(test_imgsign_matches_imgtool),
+        cmocka_unit_test(test_imgsign_checked_by_openssl),
         cmocka_unit_test(test_imgsign_rejects_bad_arguments),
         cmocka_unit_test(test_rejects_truncated_and_overlong),
         cmocka_unit_test(test_rejects_bad_header),
