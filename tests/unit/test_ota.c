@@ -308,6 +308,52 @@ static void test_reject(void **state)
     assert_int_equal(info_of(NS).state, IOT_OTA_STATE_FAILED);
 }
 
+/* The secure and the non-secure image are updated independently. */
+static void test_components_independent(void **state)
+{
+    const iot_ota_component_t S = IOT_OTA_COMPONENT_SECURE;
+    iot_posix_boot_result_t r = IOT_POSIX_BOOT_NONE;
+    iot_ota_info_t info;
+    uint32_t off;
+
+    (void)state;
+    /* The secure component has no image yet: running 0.0.0, counter 0. */
+    info = info_of(S);
+    assert_int_equal(info.state, IOT_OTA_STATE_IDLE);
+    assert_int_equal(info.running.major, 0);
+    assert_int_equal(info.security_counter, 0);
+
+    /* Non-secure pending, secure downloading at the same time. */
+    assert_int_equal(download(&g_v2, NULL, NULL), IOT_OK);
+    assert_int_equal(iot_ota_activate(NS), IOT_OK);
+    assert_int_equal(iot_ota_begin(S, (uint32_t)g_v3.len, NULL), IOT_OK);
+    for (off = 0; off < g_v3.len; off += CHUNK) {
+        size_t n = g_v3.len - off < CHUNK ? g_v3.len - off : CHUNK;
+        assert_int_equal(iot_ota_write(S, off, g_v3.b + off, n), IOT_OK);
+    }
+    assert_int_equal(iot_ota_finalize(S, NULL), IOT_OK);
+    assert_int_equal(iot_ota_activate(S), IOT_OK);
+
+    assert_int_equal(iot_posix_ota_boot(IOT_PORT_FW_COMPONENT_SECURE, &r, NULL), IOT_OK);
+    assert_int_equal(r, IOT_POSIX_BOOT_TRIAL);
+    assert_int_equal(boot(), IOT_POSIX_BOOT_TRIAL);
+    assert_int_equal(iot_ota_confirm(S), IOT_OK);
+    assert_int_equal(iot_ota_reject(NS), IOT_OK);
+    assert_int_equal(boot(), IOT_POSIX_BOOT_REVERTED);
+    assert_int_equal(iot_posix_ota_boot(IOT_PORT_FW_COMPONENT_SECURE, &r, NULL), IOT_OK);
+    assert_int_equal(r, IOT_POSIX_BOOT_NONE);
+
+    info = info_of(S);
+    assert_int_equal(info.state, IOT_OTA_STATE_IDLE);
+    assert_int_equal(info.running.major, 3);
+    assert_int_equal(info.security_counter, 3);
+    info = info_of(NS);
+    assert_int_equal(info.state, IOT_OTA_STATE_FAILED);
+    assert_int_equal(info.last_failure, IOT_OTA_REASON_REJECTED);
+    assert_int_equal(info.running.major, 1);
+    assert_int_equal(info.security_counter, 1);
+}
+
 /* ---- rejections ------------------------------------------------------------ */
 
 static void expect_refused(const image_t *img, const iot_ota_version_t *expected,
@@ -940,6 +986,7 @@ int main(void)
         cmocka_unit_test_setup(test_update_confirm, per_test),
         cmocka_unit_test_setup(test_unconfirmed_reverts, per_test),
         cmocka_unit_test_setup(test_reject, per_test),
+        cmocka_unit_test_setup(test_components_independent, per_test),
         cmocka_unit_test_setup(test_downgrade_rejected, per_test),
         cmocka_unit_test_setup(test_lower_security_counter_rejected, per_test),
         cmocka_unit_test_setup(test_version_mismatch_and_bad_images_rejected, per_test),
