@@ -491,6 +491,32 @@ static void test_resume_after_restart(void **state)
     assert_int_equal(info_of(NS).written, 0);
 }
 
+/* A slot that cannot be read: finalize reports IOT_ERR_IO and keeps the state. */
+static void test_unreadable_slot_keeps_state(void **state)
+{
+    char path[200];
+    char moved[220];
+    iot_ota_reason_t reason = IOT_OTA_REASON_NONE;
+    iot_ota_info_t info;
+
+    (void)state;
+    assert_int_equal(iot_ota_begin(NS, (uint32_t)g_v2.len, NULL), IOT_OK);
+    write_all(&g_v2, 0);
+    snprintf(path, sizeof(path), "%s/c1.staging", g_fw);
+    snprintf(moved, sizeof(moved), "%s/moved", g_fw);
+    assert_int_equal(rename(path, moved), 0);
+    assert_int_equal(mkdir(path, 0700), 0); /* opens, but reads fail */
+    assert_int_equal(iot_ota_finalize(NS, &reason), IOT_ERR_IO);
+    assert_int_equal(reason, IOT_OTA_REASON_NONE);
+    info = info_of(NS);
+    assert_int_equal(info.state, IOT_OTA_STATE_DOWNLOADING);
+    assert_int_equal(info.written, g_v2.len);
+    assert_int_equal(info.last_failure, IOT_OTA_REASON_NONE);
+    assert_int_equal(rmdir(path), 0);
+    assert_int_equal(rename(moved, path), 0);
+    assert_int_equal(iot_ota_finalize(NS, &reason), IOT_OK);
+}
+
 static void test_arguments_and_states(void **state)
 {
     iot_ota_config_t cfg = g_cfg;
@@ -993,6 +1019,7 @@ int main(void)
         cmocka_unit_test_setup(test_full_slot_reported, per_test),
         cmocka_unit_test_setup(test_tampered_staged_image_dropped_at_boot, per_test),
         cmocka_unit_test_setup(test_resume_after_restart, per_test),
+        cmocka_unit_test_setup(test_unreadable_slot_keeps_state, per_test),
         cmocka_unit_test_setup(test_arguments_and_states, per_test),
         cmocka_unit_test_setup(test_corrupt_record_reported, per_test),
         cmocka_unit_test_setup(test_boot_command, per_test),
