@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # OTA module footprint: Cortex-M code size and RAM, and RAM versus image size.
-#   bench/ota_ram_size.sh [BUILD_DIR]     (default build/posix-release, built first)
+#   bench/ota_ram_size.sh [--check] [--cortex-m-only] [BUILD_DIR]
+#     BUILD_DIR: a posix build (default build/posix-release, built first).
+#     --check: exit 1 when the Cortex-M numbers miss the targets (flash
+#     <= 6 KiB; RAM <= 8 KiB + one block buffer). --cortex-m-only: skip 2.
 #
 # 1. Cortex-M55 (Corstone-300), arm-none-eabi-gcc -Os: text, data and bss of
 #    the OTA module (src/ota/ota.c, the state machine, and src/ota/ota_image.c,
@@ -16,6 +19,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+check=0
+cm_only=0
+while [ $# -gt 0 ]; do
+  case $1 in
+    --check) check=1; shift ;;
+    --cortex-m-only) cm_only=1; shift ;;
+    *) break ;;
+  esac
+done
 build=${1:-build/posix-release}
 
 work=$(mktemp -d)
@@ -86,6 +98,14 @@ echo "static RAM (data+bss): $static bytes, of which the block buffer IOT_CONFIG
 echo "RAM = static + stack = $((static + stack)) bytes = $((static + stack - block)) + one block buffer ($block)"
 echo "flash (text+data): $flash bytes ($(awk -v f="$flash" 'BEGIN { printf "%.2f", f / 1024 }') KiB)"
 echo
+if [ "$check" -eq 1 ]; then
+  ok=1
+  [ "$flash" -le 6144 ] || { echo "FAIL: OTA flash $flash > 6144 bytes"; ok=0; }
+  [ $((static + stack - block)) -le 8192 ] || { echo "FAIL: OTA RAM $((static + stack - block)) + block > 8 KiB + block"; ok=0; }
+  [ "$ok" -eq 1 ] || exit 1
+  echo "targets met: flash <= 6 KiB, RAM <= 8 KiB + one block buffer"
+fi
+[ "$cm_only" -eq 1 ] && exit 0
 
 # ---- 2. Host: RAM versus image size ------------------------------------------------
 if [ "$build" = build/posix-release ]; then
