@@ -85,6 +85,7 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 static void die(const char *fmt, ...)
 {
     va_list ap;
@@ -307,7 +308,7 @@ static void set_nodelay_on_tcp_sockets(void)
 static void load_image(const char *path)
 {
     FILE *f = fopen(path, "rb");
-    long n;
+    long n = 0;
 
     if (f == NULL) {
         die("%s: %s", path, strerror(errno));
@@ -395,6 +396,7 @@ int main(int argc, char **argv)
     double timeout_s = 300.0;
     bool keep_job = false;
     bool quiet = false;
+    bool tty = isatty(STDERR_FILENO) != 0;
     char uri[300];
     char client_id[64];
     uint8_t job[JOB_FIXED_LEN + 64];
@@ -537,7 +539,7 @@ int main(int argc, char **argv)
         if (finished == g_ndev || g_lost || now_s() - t_start > timeout_s) {
             break;
         }
-        if (!quiet && now_s() - last_draw > 0.2) {
+        if (!quiet && tty && now_s() - last_draw > 0.2) {
             last_draw = now_s();
             draw_progress(false);
         }

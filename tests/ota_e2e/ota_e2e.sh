@@ -17,6 +17,9 @@
 #              the update ends confirmed (2.0.0) or, when killed on trial
 #              before the confirm, reverted (1.0.0, reported REVERTED)
 #   fleet      four devices updated by one server at once
+#   garbage    malformed jobs and blocks on the device's topics are ignored (the
+#              device keeps running and takes the next valid job); an empty
+#              job during a download cancels it (failed, ABORTED)
 #   refusals   a failed self-test is rejected and reverts; a downgrade, a corrupted image and
 #              an image larger than the slot are each refused with their reason
 #              and the device keeps running 1.0.0
@@ -31,7 +34,7 @@ serve_bin=$2
 sign_bin=$3
 shift 3
 scenarios=("$@")
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(update blocks steps fleet refusals)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(update blocks steps fleet garbage refusals)
 
 : "${IOT_TEST_PORT_PLAIN:?run under with_broker.sh}"
 port=$IOT_TEST_PORT_PLAIN
@@ -204,8 +207,10 @@ step_case() {
   active_valid "$d" || fail "steps: after a kill at $step the active image is neither 1.0.0 nor 2.0.0"
   start_device "$name" "$d" "$log" --once
   pid=$dev_pid
-  wait_pid "$pid"
   wait_pid "$spid"
+  # A device killed after its confirm only reports again; it has no job left to end.
+  if [ "$step" = succeeded ]; then kill -TERM "$pid" 2>/dev/null; fi
+  wait_pid "$pid"
   got=$(result_of "$work/step-$step.serve" "$name")
   [ "$got" = "$st $why" ] || fail "steps: killed at $step: reported '$got', expected '$st $why'"
   active_is "$d" "$img" || fail "steps: killed at $step: wrong active image"
@@ -239,6 +244,77 @@ scenario_fleet() {
     active_is "$work/$n" "$work/v2.img" || fail "fleet: $n does not run 2.0.0"
   done
   ok "fleet: ${#names[@]} devices updated at once by one server"
+}
+
+# pub TOPIC FILE|-n [mosquitto_pub options]: one message to the broker.
+pub() {
+  local topic=$1 what=$2
+  shift 2
+  if [ "$what" = -n ]; then
+    mosquitto_pub -h 127.0.0.1 -p "$port" -t "$topic" -q 1 -n "$@"
+  else
+    mosquitto_pub -h 127.0.0.1 -p "$port" -t "$topic" -q 1 -f "$what" "$@"
+  fi
+}
+
+scenario_garbage() {
+  local name=garb d="$work/garb" log="$work/garb.log" f pid i
+  start_device "$name" "$d" "$log"
+  pid=$dev_pid
+  for ((i = 0; i < 200; i++)); do grep -q "READY device" "$log" && break; sleep 0.05; done
+  # Malformed jobs: short, wrong magic, wrong format, job id 0, size 0, image id
+  # longer than its length byte says, component 7; then blocks of no job.
+  head -c 10 /dev/urandom > "$work/g-short"
+  { printf 'XXXX\001\001\000\000'; head -c 49 /dev/zero; } > "$work/g-magic"
+  { printf 'OTAJ\002\001\000\000'; head -c 49 /dev/zero; } > "$work/g-format"
+  { printf 'OTAJ\001\001\000\000\000\000\000\000\020\000\000\000'; head -c 41 /dev/zero; } > "$work/g-id0"
+  { printf 'OTAJ\001\001\000\000\001\000\000\000\000\000\000\000'; head -c 41 /dev/zero; } > "$work/g-size0"
+  { printf 'OTAJ\001\001\000\000\001\000\000\000\020\000\000\000'; head -c 40 /dev/zero; printf '\005ab'; } > "$work/g-idlen"
+  { printf 'OTAJ\001\007\000\000\001\000\000\000\020\000\000\000'; head -c 41 /dev/zero; } > "$work/g-comp"
+  for f in short magic format id0 size0 idlen comp; do
+    pub "devices/$name/ota/job" "$work/g-$f" || fail "garbage: publishing $f"
+  done
+  head -c 5 /dev/urandom > "$work/g-blk-short"
+  head -c 2000 /dev/urandom > "$work/g-blk-rand"
+  for f in blk-short blk-rand; do
+    pub "devices/$name/ota/block" "$work/g-$f" || fail "garbage: publishing $f"
+  done
+  # The device drops them all; it is alive, downloading nothing, on 1.0.0.
+  sleep 0.5
+  [ "$(proc_state "$pid")" = S ] || [ "$(proc_state "$pid")" = R ] || fail "garbage: the device is gone"
+  grep -q "ota_agent: job" "$log" && fail "garbage: a malformed job was taken: $(grep 'ota_agent: job' "$log")"
+  [ "$(grep -c "malformed job" "$log")" -eq 7 ] || fail "garbage: $(grep -c "malformed job" "$log") of 7 malformed jobs reported"
+  active_is "$d" "$work/v1.img" || fail "garbage: the device does not run 1.0.0"
+  kill_device "$pid"
+
+  # Cancel: stop the device mid-download, publish an empty job, let it continue.
+  serve_bg "$work/garb.serve" "$work/v2.img" "$name"
+  local spid=$serve_pid
+  start_device "$name" "$d" "$log" --stop-after-bytes $((2 * block))
+  pid=$dev_pid
+  if wait_stopped "$pid"; then
+    pub "devices/$name/ota/job" -n -r
+    kill -CONT "$pid"
+    wait_pid "$spid"
+    [ "$(result_of "$work/garb.serve" "$name")" = "failed ABORTED" ] ||
+      fail "garbage: cancel reported '$(result_of "$work/garb.serve" "$name")'"
+  else
+    fail "garbage: device did not stop mid-download"
+    kill_device "$spid"
+  fi
+  kill_device "$pid"
+  active_is "$d" "$work/v1.img" || fail "garbage: after the cancel the device does not run 1.0.0"
+
+  # And the next valid job still works (without --once: the cancelled job's
+  # final report at start-up would end the run).
+  start_device "$name" "$d" "$log"
+  pid=$dev_pid
+  "$serve_bin" --port "$port" --image "$work/v2.img" --device "$name" --wait done --timeout 120 \
+    > "$work/garb2.serve" 2>&1 || fail "garbage: the valid job after the garbage failed: $(cat "$work/garb2.serve")"
+  kill -TERM "$pid" 2>/dev/null
+  wait_pid "$pid"
+  active_is "$d" "$work/v2.img" || fail "garbage: 2.0.0 not active after the valid job"
+  ok "garbage: 7 malformed jobs and 2 stray blocks ignored; an empty job cancelled a download (ABORTED); the next job succeeded"
 }
 
 # refusal NAME IMAGE EXPECT_REASON [DEVICE ARGS...]
