@@ -71,7 +71,7 @@ extern "C" {
 #define IOT_CONFIG_OTA_AGENT_REQUEST_TIMEOUT_MS 2000
 #endif
 
-/** @brief Longest topic the agent builds, in bytes with the NUL ("devices/<id>/ota/status"). */
+/** @brief Longest topic the agent builds, in bytes with the NUL ("devices/\<id\>/ota/status"). */
 #ifndef IOT_CONFIG_OTA_AGENT_TOPIC_MAX
 #define IOT_CONFIG_OTA_AGENT_TOPIC_MAX 96
 #endif
@@ -136,7 +136,7 @@ typedef void (*iot_ota_agent_progress_t)(iot_ota_agent_phase_t phase, uint32_t w
  */
 typedef struct iot_ota_agent_config {
     uint32_t struct_size;                /**< sizeof(iot_ota_agent_config_t); set by the INIT macro. */
-    const char *device_id;               /**< Names the topics: devices/<device_id>/ota/...; no '/', '+', '#' (copied). */
+    const char *device_id;               /**< Names the topics: devices/\<device_id\>/ota/...; no '/', '+', '#' (copied). */
     uint32_t block_size;                 /**< Bytes per block; 0 gives ::IOT_CONFIG_OTA_AGENT_BLOCK_SIZE. */
     uint32_t window;                     /**< Blocks requested ahead; 0 gives ::IOT_CONFIG_OTA_AGENT_WINDOW. */
     uint32_t request_timeout_ms;         /**< Re-request after this silence; 0 gives ::IOT_CONFIG_OTA_AGENT_REQUEST_TIMEOUT_MS. */
@@ -168,7 +168,7 @@ typedef struct iot_ota_agent_status {
  * @brief Start an agent on a connected client.
  *
  * iot_ota_init() must have succeeded. Loads the persisted job record,
- * subscribes to devices/<id>/ota/job (QoS 1) and devices/<id>/ota/block
+ * subscribes to devices/\<id\>/ota/job (QoS 1) and devices/\<id\>/ota/block
  * (QoS 0) and publishes the device's state. If the device runs an image on
  * trial, the next iot_ota_agent_step() runs the self-test.
  * @param client The client (it must outlive the agent).
