@@ -21,7 +21,7 @@
  * entries, about 220 bytes each plus its topic strings (4 x
  * ::IOT_CONFIG_OTA_AGENT_TOPIC_MAX bytes): 608 bytes of static RAM with the
  * defaults on Cortex-M55, whatever the image size. The stack peaks at
- * ::IOT_CONFIG_OTA_AGENT_READ_CHUNK plus about 400 bytes while the transfer
+ * ::IOT_CONFIG_OTA_AGENT_READ_CHUNK plus about 650 bytes while the transfer
  * hash is checked. Blocks are written straight from
  * the client's receive buffer, which must hold one block message: block
  * size + topic length + 15 bytes (lend a larger @c rx_buffer in
