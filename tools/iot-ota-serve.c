@@ -18,6 +18,9 @@
  *   RESULT device=<id> state=<state> reason=<reason> bytes=<image size>
  *          sent=<bytes sent> seconds=<download time> mbps=<MB/s>
  *
+ * If the broker connection drops, the tool connects again (until the
+ * time-out), subscribes again and announces the jobs again.
+ *
  * Exit status: 0 when every device reached the --wait goal (downloaded:
  * verified and activating or later; done: succeeded), 1 otherwise, 2 on a
  * usage or set-up error. Uses Eclipse Paho MQTT C (synchronous client).
@@ -374,6 +377,57 @@ static void draw_progress(bool final)
     }
 }
 
+static const uint8_t *g_job;
+static size_t g_job_len;
+
+static bool subscribe_all(void)
+{
+    int i;
+
+    for (i = 0; i < g_ndev; i++) {
+        char t[192];
+        snprintf(t, sizeof(t), "devices/%.127s/ota/req", g_dev[i].id);
+        if (MQTTClient_subscribe(g_client, t, 0) != MQTTCLIENT_SUCCESS) {
+            return false;
+        }
+        snprintf(t, sizeof(t), "devices/%.127s/ota/status", g_dev[i].id);
+        if (MQTTClient_subscribe(g_client, t, 1) != MQTTCLIENT_SUCCESS) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* One attempt to connect again after the broker was lost; true when the
+ * subscriptions and the jobs of unfinished devices are back in place. */
+static bool reconnect(MQTTClient_connectOptions *co, bool verbose)
+{
+    int i;
+
+    if (MQTTClient_connect(g_client, co) != MQTTCLIENT_SUCCESS) {
+        return false;
+    }
+    set_nodelay_on_tcp_sockets();
+    if (!subscribe_all()) {
+        return false;
+    }
+    for (i = 0; i < g_ndev; i++) {
+        MQTTClient_deliveryToken tok;
+        if (g_dev[i].finished) {
+            continue;
+        }
+        if (MQTTClient_publish(g_client, g_dev[i].t_job, (int)g_job_len,
+                               (void *)(uintptr_t)g_job, 1, 1, &tok) != MQTTCLIENT_SUCCESS) {
+            return false;
+        }
+        MQTTClient_waitForCompletion(g_client, tok, 10000);
+    }
+    if (verbose) {
+        fprintf(stderr, "\nreconnected to the broker\n");
+    }
+    return true;
+}
+
 static void usage(void)
 {
     fprintf(stderr,
@@ -507,17 +561,11 @@ int main(int argc, char **argv)
     }
     set_nodelay_on_tcp_sockets();
     for (i = 0; i < g_ndev; i++) {
-        char t[192];
         snprintf(g_dev[i].t_job, sizeof(g_dev[i].t_job), "devices/%s/ota/job", g_dev[i].id);
         snprintf(g_dev[i].t_block, sizeof(g_dev[i].t_block), "devices/%s/ota/block", g_dev[i].id);
-        snprintf(t, sizeof(t), "devices/%s/ota/req", g_dev[i].id);
-        if (MQTTClient_subscribe(g_client, t, 0) != MQTTCLIENT_SUCCESS) {
-            die("subscribe %s failed", t);
-        }
-        snprintf(t, sizeof(t), "devices/%s/ota/status", g_dev[i].id);
-        if (MQTTClient_subscribe(g_client, t, 1) != MQTTCLIENT_SUCCESS) {
-            die("subscribe %s failed", t);
-        }
+    }
+    if (!subscribe_all()) {
+        die("subscribing failed");
     }
     if (!quiet) {
         fprintf(stderr, "serving %s (%lu bytes, version %u.%u.%u+%lu) as job %lu to %d device(s)\n",
@@ -525,6 +573,8 @@ int main(int argc, char **argv)
                 (unsigned long)get_u32(job + 20), (unsigned long)g_job_id, g_ndev);
     }
     t_start = now_s();
+    g_job = job;
+    g_job_len = job_len;
     for (i = 0; i < g_ndev; i++) {
         g_dev[i].t_job_sent = now_s();
         publish_or_die(g_client, g_dev[i].t_job, job, job_len, 1, 1);
@@ -536,8 +586,21 @@ int main(int argc, char **argv)
         for (i = 0; i < g_ndev; i++) {
             finished += g_dev[i].finished ? 1 : 0;
         }
-        if (finished == g_ndev || g_lost || now_s() - t_start > timeout_s) {
+        if (finished == g_ndev || now_s() - t_start > timeout_s) {
             break;
+        }
+        if (g_lost) {
+            /* The broker went away: connect again, subscribe again and announce
+             * the jobs again (same id: devices take it as a nudge to ask). */
+            pthread_mutex_unlock(&g_lock);
+            if (reconnect(&co, !quiet)) {
+                g_lost = 0;
+            } else {
+                struct timespec pause = { 0, 200 * 1000 * 1000 };
+                nanosleep(&pause, NULL);
+            }
+            pthread_mutex_lock(&g_lock);
+            continue;
         }
         if (!quiet && tty && now_s() - last_draw > 0.2) {
             last_draw = now_s();
@@ -565,7 +628,13 @@ int main(int argc, char **argv)
         for (i = 0; i < g_ndev; i++) {
             bool final = strcmp(g_dev[i].state, "succeeded") == 0 || strcmp(g_dev[i].state, "failed") == 0;
             if (final || !g_dev[i].finished) {
-                publish_or_die(g_client, g_dev[i].t_job, "", 0, 1, 1);
+                MQTTClient_deliveryToken tok;
+                if (MQTTClient_publish(g_client, g_dev[i].t_job, 0, "", 1, 1, &tok) ==
+                    MQTTCLIENT_SUCCESS) {
+                    MQTTClient_waitForCompletion(g_client, tok, 10000);
+                } else {
+                    fprintf(stderr, "iot-ota-serve: could not clear the job of %s\n", g_dev[i].id);
+                }
             }
         }
     }
@@ -586,7 +655,7 @@ int main(int argc, char **argv)
     if (!quiet) {
         fprintf(stderr, "summary: %d of %d device(s) %s; %s\n", ok, g_ndev,
                 g_goal == WAIT_DONE ? "updated" : "downloaded and verified",
-                g_lost ? "connection to the broker lost" : (ok == g_ndev ? "ok" : "FAILED"));
+                ok == g_ndev ? "ok" : (g_lost ? "FAILED (broker connection lost)" : "FAILED"));
     }
     MQTTClient_disconnect(g_client, 1000);
     MQTTClient_destroy(&g_client);

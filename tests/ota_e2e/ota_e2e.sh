@@ -17,6 +17,8 @@
 #              the update ends confirmed (2.0.0) or, when killed on trial
 #              before the confirm, reverted (1.0.0, reported REVERTED)
 #   fleet      four devices updated by one server at once
+#   broker     the broker restarts in the middle of a download: device and
+#              server reconnect and the download continues where it was
 #   garbage    malformed jobs and blocks on the device's topics are ignored (the
 #              device keeps running and takes the next valid job); an empty
 #              job during a download cancels it (failed, ABORTED)
@@ -34,7 +36,7 @@ serve_bin=$2
 sign_bin=$3
 shift 3
 scenarios=("$@")
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(update blocks steps fleet garbage refusals)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(update blocks steps fleet broker garbage refusals)
 
 : "${IOT_TEST_PORT_PLAIN:?run under with_broker.sh}"
 port=$IOT_TEST_PORT_PLAIN
@@ -244,6 +246,28 @@ scenario_fleet() {
     active_is "$work/$n" "$work/v2.img" || fail "fleet: $n does not run 2.0.0"
   done
   ok "fleet: ${#names[@]} devices updated at once by one server"
+}
+
+scenario_broker() {
+  local name=brk d="$work/brk" log="$work/brk.log" pid
+  serve_bg "$work/brk.serve" "$work/v2.img" "$name"
+  local spid=$serve_pid
+  start_device "$name" "$d" "$log" --once --stop-after-bytes $((3 * block))
+  pid=$dev_pid
+  if ! wait_stopped "$pid"; then
+    fail "broker: device did not stop mid-download"; kill_device "$pid"; kill_device "$spid"; return
+  fi
+  bash "$IOT_TEST_BROKER_CTL" restart "$IOT_TEST_BROKER_STATE" || fail "broker: restart failed"
+  kill -CONT "$pid"
+  wait_pid "$pid" || fail "broker: device exit $?"
+  wait_pid "$spid" || fail "broker: server exit $?"
+  [ "$(result_of "$work/brk.serve" "$name")" = "succeeded NONE" ] ||
+    fail "broker: $(result_of "$work/brk.serve" "$name")"
+  # One process, one begin: the download went on from its 3 blocks, never from 0.
+  [ "$(grep -c "downloading" "$log")" -eq 1 ] || fail "broker: the download was started $(grep -c "downloading" "$log") times"
+  grep -q "disconnected" "$log" || fail "broker: the device never lost its connection"
+  active_is "$d" "$work/v2.img" || fail "broker: 2.0.0 is not active"
+  ok "broker: restarted mid-download; device and server reconnected and the download went on to 2.0.0"
 }
 
 # pub TOPIC FILE|-n [mosquitto_pub options]: one message to the broker.
