@@ -281,6 +281,28 @@
 #endif
 /** @} */
 
+/** @name Over-the-air update
+ *  @{ */
+
+/**
+ * @brief Bytes of the OTA verifier's one static read buffer: the staging
+ *        slot is hashed in blocks of this size. RAM used by OTA does not
+ *        depend on the image size; larger blocks mean fewer slot reads.
+ */
+#ifndef IOT_CONFIG_OTA_BLOCK_SIZE
+#define IOT_CONFIG_OTA_BLOCK_SIZE 512
+#endif
+
+/**
+ * @brief Port store uid of component 0's OTA record (state, resume
+ *        parameters, anti-rollback security counter); component @c n uses
+ *        this value + @c n. Change it when other code shares the port store.
+ */
+#ifndef IOT_CONFIG_OTA_STORE_UID_BASE
+#define IOT_CONFIG_OTA_STORE_UID_BASE 0x4F000000u
+#endif
+/** @} */
+
 /** @name Argument checks
  *  @{ */
 

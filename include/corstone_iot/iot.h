@@ -19,6 +19,8 @@
  * - keys.h: the key store over PSA Crypto: iot_keystore_init(),
  *   iot_key_generate(), iot_key_import_private(), iot_key_sign_hash(),
  *   iot_key_csr(), iot_keystore_save() (ports that build the key store)
+ * - ota_agent.h: OTA delivery over MQTT, the device side:
+ *   iot_ota_agent_start(), iot_ota_agent_step()
  *
  * On Linux, posix.h adds host-only settings (firmware slot directory, boot
  * step); include it explicitly.
@@ -41,6 +43,8 @@
 #include <corstone_iot/keys.h>
 #include <corstone_iot/log.h>
 #include <corstone_iot/mqtt.h>
+#include <corstone_iot/ota.h>
+#include <corstone_iot/ota_agent.h>
 #include <corstone_iot/status.h>
 #include <corstone_iot/tls.h>
 #include <corstone_iot/version.h>

@@ -78,7 +78,7 @@ typedef enum iot_ota_reason {
     IOT_OTA_REASON_DOWNGRADE = 9,        /**< The version is older than the running one. */
     IOT_OTA_REASON_SECURITY_COUNTER = 10, /**< The security counter is lower than the stored one. */
     IOT_OTA_REASON_VERSION_MISMATCH = 11, /**< The version is not the one iot_ota_begin() expected. */
-    IOT_OTA_REASON_SIZE_MISMATCH = 12,   /**< The image size is not the one iot_ota_begin() announced. */
+    IOT_OTA_REASON_SIZE_MISMATCH = 12,   /**< Reserved: an image whose own size disagrees with the announced one is reported as ::IOT_OTA_REASON_TRUNCATED or ::IOT_OTA_REASON_TOO_LONG. */
     IOT_OTA_REASON_ABORTED = 13,         /**< iot_ota_abort() cancelled the update. */
     IOT_OTA_REASON_REJECTED = 14,        /**< iot_ota_reject() refused the image on trial. */
     IOT_OTA_REASON_REVERTED = 15,        /**< The image on trial was not confirmed before a reboot. */
@@ -102,7 +102,7 @@ typedef struct iot_ota_info {
     iot_ota_version_t running;      /**< Version of the image running now. */
     iot_ota_version_t pending;      /**< Version of the new image (DOWNLOADING with an expected version, and later). */
     uint32_t total_size;            /**< Announced size of the image being downloaded. */
-    uint32_t written;               /**< Bytes durably written: resume the download from here. */
+    uint32_t written;               /**< Bytes durably written from offset 0 without a gap: resume the download from here. */
     uint32_t slot_size;             /**< Capacity of the staging slot. */
     uint32_t security_counter;      /**< Stored anti-rollback security counter. */
     iot_ota_reason_t last_failure;  /**< Why the last update failed, or ::IOT_OTA_REASON_NONE. */
@@ -116,8 +116,10 @@ typedef struct iot_ota_info {
  * @retval IOT_ERR_INVALID_ARG NULL @p config, or a key count of 0 or above ::IOT_OTA_MAX_KEYS.
  * @retval IOT_ERR_NOT_FOUND A key id is not in the key store.
  * @retval IOT_ERR_WRONG_KEY_TYPE A key is not an ECDSA P-256 public key or key pair.
- * @retval IOT_ERR_BAD_STATE The port's firmware slots are not configured.
+ * @retval IOT_ERR_BAD_STATE The key store is not started, or the port's firmware slots are not configured.
  * @retval IOT_ERR_STORAGE_CORRUPT A persisted state record fails its integrity check.
+ * @retval IOT_ERR_IO A state record could not be read or written.
+ * @retval IOT_ERR_CRYPTO PSA Crypto failed.
  */
 IOT_API iot_status_t iot_ota_init(const iot_ota_config_t *config);
 
@@ -133,17 +135,19 @@ IOT_API iot_status_t iot_ota_init(const iot_ota_config_t *config);
  * @param expected   Version the image must carry, or NULL to accept any newer one.
  * @retval IOT_OK Ready for iot_ota_write().
  * @retval IOT_ERR_INVALID_ARG Unknown component or zero @p total_size.
- * @retval IOT_ERR_BAD_STATE iot_ota_init() not called, or an image is pending or on trial.
- * @retval IOT_ERR_STORAGE_FULL @p total_size exceeds the staging slot.
- * @retval IOT_ERR_IO The slot could not be erased.
+ * @retval IOT_ERR_BAD_STATE iot_ota_init() not called, or an image is pending, on trial or rejected.
+ * @retval IOT_ERR_STORAGE_FULL @p total_size exceeds the staging slot; nothing changed.
+ * @retval IOT_ERR_IO The slot could not be erased or the state saved.
  */
 IOT_API iot_status_t iot_ota_begin(iot_ota_component_t component, uint32_t total_size,
                                    const iot_ota_version_t *expected);
 
 /**
- * @brief Write image bytes at @p offset (any chunk size, in any order).
+ * @brief Write image bytes at @p offset (any chunk size).
  *
- * The bytes are durable when the call returns ::IOT_OK.
+ * The bytes are durable when the call returns ::IOT_OK. The resume point
+ * (iot_ota_info_t::written) advances over bytes written without a gap from
+ * offset 0, so write in order to make progress survive a restart.
  * @param component The component being downloaded.
  * @param offset    Offset in the image.
  * @param data      Bytes.
@@ -208,6 +212,29 @@ IOT_API iot_status_t iot_ota_reject(iot_ota_component_t component);
  * @retval IOT_ERR_IO The state could not be saved.
  */
 IOT_API iot_status_t iot_ota_abort(iot_ota_component_t component);
+
+/**
+ * @brief Verify the staged (pending) image again, as a boot loader does
+ *        before it swaps the image in.
+ *
+ * Host boot steps call it before iot_posix_fw_boot(); on boards MCUboot
+ * does the same check. The image must still be the one iot_ota_finalize()
+ * accepted, signed by a configured key, not older than the running image
+ * and with a security counter not lower than the stored one. An image that
+ * fails is dropped: the component goes back to the running image and
+ * reports FAILED with the reason.
+ * @param component The component.
+ * @param reason    Receives why the image was refused (may be NULL).
+ * @retval IOT_OK The staged image may be test-booted.
+ * @retval IOT_ERR_INVALID_ARG Unknown component.
+ * @retval IOT_ERR_BAD_STATE iot_ota_init() not called, or no image is pending.
+ * @retval IOT_ERR_BAD_FORMAT Refused for format reasons; the image was dropped.
+ * @retval IOT_ERR_BAD_SIGNATURE Refused: hash, key or signature; the image was dropped.
+ * @retval IOT_ERR_NOT_PERMITTED Refused: downgrade or security counter; the image was dropped.
+ * @retval IOT_ERR_IO The slot could not be read.
+ */
+IOT_API iot_status_t iot_ota_check_staged(iot_ota_component_t component,
+                                          iot_ota_reason_t *reason);
 
 /**
  * @brief Report a component's versions, state, progress and last failure.

@@ -383,6 +383,27 @@ iot_status_t iot_port_fw_reject(iot_port_fw_component_t component);
  * @retval IOT_ERR_NOT_SUPPORTED The platform cannot reboot itself.
  */
 iot_status_t iot_port_fw_request_reboot(void);
+
+/**
+ * @brief Read bytes of the image a component runs now (the primary slot),
+ *        so that the OTA module can learn its version and security counter.
+ *
+ * On boards with a memory-mapped primary slot this is a copy; with TF-M the
+ * port may serve the header from psa_fwu_query(). Bytes past the end of the
+ * image read as zero.
+ * @param component Component id.
+ * @param offset    Byte offset in the image.
+ * @param buf       Destination.
+ * @param len       Number of bytes.
+ * @param size      Receives the size of the active image in bytes (may be NULL).
+ * @retval IOT_OK Read.
+ * @retval IOT_ERR_INVALID_ARG NULL @p buf with non-zero @p len.
+ * @retval IOT_ERR_NOT_FOUND No such component, or it has no active image.
+ * @retval IOT_ERR_NOT_SUPPORTED The port cannot read the active image.
+ * @retval IOT_ERR_IO The read failed.
+ */
+iot_status_t iot_port_fw_read_active(iot_port_fw_component_t component, uint32_t offset,
+                                     uint8_t *buf, size_t len, uint32_t *size);
 /** @} */
 
 

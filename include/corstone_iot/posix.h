@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include <corstone_iot/export.h>
+#include <corstone_iot/ota.h>
 #include <corstone_iot/port.h>
 #include <corstone_iot/status.h>
 
@@ -149,6 +150,30 @@ IOT_API iot_status_t iot_posix_fw_boot(iot_port_fw_component_t component,
  */
 IOT_API iot_status_t iot_posix_fw_active_path(iot_port_fw_component_t component, char *buf,
                                               size_t cap);
+
+/**
+ * @brief The verifying host boot step: check a staged image, then boot.
+ *
+ * When the component has an image pending, it is verified first with
+ * iot_ota_check_staged() (hash, signature, version and security counter);
+ * an image that fails is dropped and @p result is ::IOT_POSIX_BOOT_NONE.
+ * Then iot_posix_fw_boot() swaps a valid image in for a trial run, or
+ * reverts a trial that was not confirmed. iot_ota_init() must have been
+ * called (it names the verification keys); iot_ota_get_info() reflects the
+ * outcome at once.
+ * @param component Component id.
+ * @param result    Receives what was done.
+ * @param reason    Receives why a staged image was refused, or
+ *                  ::IOT_OTA_REASON_NONE (may be NULL).
+ * @retval IOT_OK Done; see @p result and @p reason.
+ * @retval IOT_ERR_INVALID_ARG NULL @p result or unknown component.
+ * @retval IOT_ERR_BAD_STATE iot_ota_init() or iot_posix_fw_set_dir() was not called.
+ * @retval IOT_ERR_STORAGE_CORRUPT The state record is damaged; nothing was changed.
+ * @retval IOT_ERR_IO A file operation failed; calling again resumes the step.
+ */
+IOT_API iot_status_t iot_posix_ota_boot(iot_port_fw_component_t component,
+                                        iot_posix_boot_result_t *result,
+                                        iot_ota_reason_t *reason);
 
 /** @brief Longest object store directory path in bytes (without NUL), after resolution. */
 #define IOT_POSIX_STORE_DIR_MAX 255

@@ -5,7 +5,7 @@ find_package(MbedTLS REQUIRED)
 
 set(_dir ${CMAKE_CURRENT_LIST_DIR})
 file(GLOB IOT_PORT_SOURCES CONFIGURE_DEPENDS ${_dir}/*.c)
-set(IOT_CORE_MODULES common mqtt net keys attest)
+set(IOT_CORE_MODULES common mqtt net keys attest ota)
 set(IOT_PORT_LIBRARIES MbedTLS::mbedtls Threads::Threads)
 set(IOT_PORT_PRIVATE_LIBRARIES MbedTLS::mbedtls Threads::Threads)
 set(IOT_PORT_PUBLIC_HEADERS "")

@@ -860,3 +860,64 @@ iot_status_t iot_port_fw_request_reboot(void)
     hook(user);
     return IOT_OK;
 }
+
+iot_status_t iot_port_fw_read_active(iot_port_fw_component_t component, uint32_t offset,
+                                     uint8_t *buf, size_t len, uint32_t *size)
+{
+    char path[FW_PATH_CAP];
+    struct stat sb;
+    size_t got = 0;
+    iot_status_t st;
+    int fd;
+
+    if (buf == NULL && len != 0u) {
+        return IOT_ERR_INVALID_ARG;
+    }
+    (void)pthread_mutex_lock(&g_lock);
+    st = fw_check(component);
+    if (st != IOT_OK) {
+        return fw_leave(st);
+    }
+    fw_path(component, FW_ACTIVE, path);
+    fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        return fw_leave((errno == ENOENT) ? IOT_ERR_NOT_FOUND : IOT_ERR_IO);
+    }
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        (void)close(fd);
+        return fw_leave(IOT_ERR_IO);
+    }
+    if (size != NULL) {
+        *size = (sb.st_size > (off_t)UINT32_MAX) ? UINT32_MAX : (uint32_t)sb.st_size;
+    }
+    while (got < len) {
+        ssize_t n = pread(fd, buf + got, len - got, (off_t)((uint64_t)offset + got));
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            (void)close(fd);
+            return fw_leave(IOT_ERR_IO);
+        }
+        if (n == 0) {
+            break;
+        }
+        got += (size_t)n;
+    }
+    (void)close(fd);
+    memset(buf + got, 0, len - got);
+    return fw_leave(IOT_OK);
+}
+
+iot_status_t posix_fw_staging_present(iot_port_fw_component_t component, int *present)
+{
+    iot_status_t st;
+
+    (void)pthread_mutex_lock(&g_lock);
+    st = fw_check(component);
+    if (st == IOT_OK) {
+        st = file_exists(component, FW_STAGING, present);
+    }
+    (void)pthread_mutex_unlock(&g_lock);
+    return st;
+}

@@ -8,6 +8,8 @@
 #ifndef CORSTONE_IOT_POSIX_FW_INTERNAL_H
 #define CORSTONE_IOT_POSIX_FW_INTERNAL_H
 
+#include <corstone_iot/port.h>
+
 /* Exit status of a process stopped by the crash hook. */
 #define IOT_POSIX_FW_TEST_CRASH_EXIT 86
 
@@ -15,5 +17,10 @@
  * operations (create, write, fsync, rename, unlink, directory fsync) and
  * calls _exit(IOT_POSIX_FW_TEST_CRASH_EXIT) instead of the next one. */
 extern int iot_posix_fw_test_crash_after;
+
+/* For the verifying boot step (posix_ota_boot.c): whether a component's
+ * staging file exists. In STAGED, a missing one means a boot swap was cut
+ * after it moved the image in: the swap must be completed, not verified. */
+iot_status_t posix_fw_staging_present(iot_port_fw_component_t component, int *present);
 
 #endif /* CORSTONE_IOT_POSIX_FW_INTERNAL_H */

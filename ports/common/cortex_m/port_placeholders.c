@@ -71,3 +71,12 @@ iot_status_t iot_port_fw_request_reboot(void)
 {
     return IOT_ERR_NOT_SUPPORTED;
 }
+
+iot_status_t iot_port_fw_read_active(iot_port_fw_component_t component, uint32_t offset,
+                                     uint8_t *buf, size_t len, uint32_t *size)
+{
+    (void)component;
+    (void)offset;
+    (void)size;
+    return (buf == NULL && len != 0u) ? IOT_ERR_INVALID_ARG : IOT_ERR_NOT_SUPPORTED;
+}
