@@ -1126,6 +1126,7 @@ int main(int argc, char **argv)
                 }
             }
         }
+        gw_upstream_pump(); /* messages behind the send window, if any */
         /* Check deadlines a few times a second; free what closed. */
         if (now_ms() - last_reap >= 250u) {
             last_reap = now_ms();

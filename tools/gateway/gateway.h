@@ -123,6 +123,9 @@ typedef struct gw_downlink {
 int gw_upstream_start(const gw_config_t *cfg, int *events_fd);
 /* 0 queued (sent or buffered), -1 dropped (buffer full): the caller logs. */
 int gw_upstream_publish(const char *topic, const uint8_t *payload, size_t len, int qos);
+/* Hand messages waiting behind the send window to Paho while it has room
+ * (main loop; also done by gw_upstream_publish and gw_upstream_take). */
+void gw_upstream_pump(void);
 void gw_upstream_subscribe(const char *filter, int qos);
 void gw_upstream_unsubscribe(const char *filter);
 /* Take the waiting downlinks (a list, oldest first) and whether the link
