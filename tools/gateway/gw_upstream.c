@@ -2,7 +2,7 @@
 /* iot-gateway: the upstream link, Eclipse Paho MQTTAsync over mutual TLS.
  *
  * Paho runs its own threads. Publishes from the main loop go through a send
- * window: at most GW_SEND_WINDOW messages are in Paho at once (queued or
+ * window: at most GW_SEND_WINDOW (1024) messages are in Paho at once (queued or
  * awaiting their PUBACK); the rest wait, in order, in the gateway's own FIFO
  * and are handed over as Paho completes earlier ones (its onSuccess /
  * onFailure callbacks wake the main loop through the eventfd). Paho 1.3
@@ -43,7 +43,7 @@ static unsigned long g_sent;
 static unsigned long g_dropped;
 
 /* The send window (see the file comment). */
-#define GW_SEND_WINDOW 256
+#define GW_SEND_WINDOW 1024
 typedef struct pending {
     struct pending *next;
     char *topic;
@@ -177,7 +177,7 @@ int gw_upstream_start(const gw_config_t *cfg, int *events_fd)
     ssl.verify = 1;
     opts.ssl = &ssl;
     opts.keepAliveInterval = 20;
-    opts.maxInflight = GW_SEND_WINDOW;
+    opts.maxInflight = (int)g_window;
     opts.cleansession = 0;
     opts.automaticReconnect = 1;
     opts.minRetryInterval = 1;
