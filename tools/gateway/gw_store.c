@@ -341,6 +341,9 @@ int gw_store_command(gw_config_t *cfg, int argc, char **argv)
                    cfg->devices[i].attest_kind == GW_ATTEST_HMAC ? "hmac" : "es256");
         }
         gw_store_close(cfg);
+        free(cfg->devices);
+        cfg->devices = NULL;
+        cfg->device_count = 0;
         return 0;
     }
     if (store_start(cfg) != 0) {
