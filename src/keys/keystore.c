@@ -64,7 +64,8 @@
 #define CTR_UID ((iot_port_store_uid_t)IOT_CONFIG_KEYS_STORE_UID_BASE)
 #define SLOT_UID(i) ((iot_port_store_uid_t)IOT_CONFIG_KEYS_STORE_UID_BASE + 1u + (i))
 
-_Static_assert(IOT_CONFIG_KEYS_MAX_OBJECTS >= 1 && IOT_CONFIG_KEYS_MAX_OBJECTS <= 4096,
+/* Up to 65536: a gateway keeps a fleet's PSKs in one store (doc/gateway.md). */
+_Static_assert(IOT_CONFIG_KEYS_MAX_OBJECTS >= 1 && IOT_CONFIG_KEYS_MAX_OBJECTS <= 65536,
                "IOT_CONFIG_KEYS_MAX_OBJECTS out of range");
 _Static_assert(IOT_CONFIG_KEYS_MAX_OBJECT_SIZE >= 2048,
                "IOT_CONFIG_KEYS_MAX_OBJECT_SIZE must be at least 2048");
@@ -504,6 +505,29 @@ static iot_status_t record_read(const obj_t *o, const uint8_t **value, size_t *v
     return IOT_OK;
 }
 
+/* PSA has a fixed number of key slots (Mbed TLS 2.28: 32), fewer than a
+ * large store (a gateway's) has persistent keys. When PSA runs out, the PSA
+ * copies of persistent keys are dropped (they are loaded again from their
+ * records on next use) and the import is tried once more. Volatile keys
+ * exist only in PSA and are never dropped. Called under the lock. */
+static psa_status_t import_evicting(const psa_key_attributes_t *a, const uint8_t *data,
+                                    size_t len, psa_key_id_t *key)
+{
+    psa_status_t ps = psa_import_key(a, data, len, key);
+    size_t i;
+
+    if (ps != PSA_ERROR_INSUFFICIENT_MEMORY) {
+        return ps;
+    }
+    for (i = 0; i < IOT_CONFIG_KEYS_MAX_OBJECTS; i++) {
+        if (g_objs[i].state == SLOT_USED && g_objs[i].persistent && g_objs[i].psa != 0u) {
+            (void)psa_destroy_key(g_objs[i].psa);
+            g_objs[i].psa = 0u;
+        }
+    }
+    return psa_import_key(a, data, len, key);
+}
+
 /* Make sure the key of `o` is in PSA. */
 static iot_status_t ensure_loaded(obj_t *o)
 {
@@ -526,7 +550,7 @@ static iot_status_t ensure_loaded(obj_t *o)
         return st;
     }
     key_attributes(o, false, &a);
-    ps = psa_import_key(&a, value, value_len, &o->psa);
+    ps = import_evicting(&a, value, value_len, &o->psa);
     psa_reset_key_attributes(&a);
     mbedtls_platform_zeroize(g_rec, sizeof(g_rec));
     if (ps != PSA_SUCCESS) {
@@ -569,7 +593,7 @@ iot_status_t iot_keys_internal_hmac_sha256(iot_key_id_t id, const uint8_t *msg, 
     psa_set_key_type(&a, PSA_KEY_TYPE_HMAC);
     psa_set_key_algorithm(&a, PSA_ALG_HMAC(PSA_ALG_SHA_256));
     psa_set_key_usage_flags(&a, PSA_KEY_USAGE_SIGN_MESSAGE);
-    ps = psa_import_key(&a, value, value_len, &k);
+    ps = import_evicting(&a, value, value_len, &k);
     psa_reset_key_attributes(&a);
     if (ps == PSA_SUCCESS) {
         ps = psa_mac_compute(k, PSA_ALG_HMAC(PSA_ALG_SHA_256), msg, msg_len, mac, 32u, &mac_len);
@@ -651,7 +675,7 @@ static iot_status_t create_key(const key_source_t *src, const iot_key_options_t 
     if (material == NULL) {
         ps = psa_generate_key(&a, &o.psa);
     } else {
-        ps = psa_import_key(&a, material, material_len, &o.psa);
+        ps = import_evicting(&a, material, material_len, &o.psa);
     }
     psa_reset_key_attributes(&a);
     if (ps != PSA_SUCCESS) {

@@ -6,6 +6,10 @@
 #   mosquitto (MTLS) <- iot-gateway <- psk_device x 3, gw_peer (misbehaving)
 #                    <- gateway_monitor (subscribes upstream, counts readings)
 #
+# 0. the device database lives in the gateway's key store: imported with
+#    "iot-gateway import" (a bad line, a duplicate identity refused, each with
+#    its reason), listed, removed; a psk_db file in the configuration is
+#    refused with the migration hint;
 # 1. three devices with distinct identities: the monitor gets every reading;
 #    a command published upstream reaches its device; a device attesting
 #    with ES256 (COSE_Sign1) is accepted too;
@@ -19,6 +23,9 @@
 #    upstream unreachable and its buffer full, a QoS 1 sender is disconnected
 #    unacknowledged (back-pressure) and QoS 0 drops are logged; out of file
 #    descriptors, the gateway pauses accepting and then serves again;
+#    a store object damaged while the gateway runs refuses that device with
+#    the store's reason and the others are served; damaged before a start, it
+#    is logged at start and that device refused;
 # 5. SIGTERM: clean exit with the summary line.
 #
 #   gateway_test.sh IOT_GATEWAY PSK_DEVICE GATEWAY_MONITOR GW_PEER
@@ -65,7 +72,7 @@ expect_log() {
 # ---- device database and configuration ------------------------------------
 declare -A PSK AKEY
 ids=(dev-1 dev-2 dev-3 dev-wrongpsk bad-mac tampered peer-stale peer-outside peer-sub
-     peer-vanish peer-garbage peer-garbage2 peer-lifecycle peer-ok peer-trunc peer-silent)
+     peer-vanish peer-garbage peer-garbage2 peer-lifecycle peer-ok peer-trunc peer-silent dev-damaged)
 : > "$work/devices.db"
 for id in "${ids[@]}"; do
   PSK[$id]=$(rand_hex 32)
@@ -83,7 +90,7 @@ printf 'x' >> "$work/psk_device_tampered"   # firmware that is not the released 
 
 cat > "$work/gw.conf" <<EOF
 listen = 127.0.0.1:0
-psk_db = $work/devices.db
+key_store = $work/gw-store
 upstream_host = 127.0.0.1
 upstream_port = $IOT_TEST_PORT_MTLS
 upstream_ca = $IOT_TEST_PKI/ca.crt
@@ -96,6 +103,42 @@ allow = $(sha256sum "$peer" | cut -d' ' -f1)
 lifecycle = secured
 attest_timeout_ms = 10000
 EOF
+
+# ---- 0. the device database in the gateway's key store -------------------------
+n_db=$(grep -c . "$work/devices.db")
+if "$gateway" -c "$work/gw.conf" import "$work/devices.db" > "$work/import.log" 2>&1 &&
+    grep -q "import: $n_db device(s) imported" "$work/import.log"; then
+  pass "$n_db devices imported into the gateway's key store"
+else
+  fail "import"; cat "$work/import.log" >&2
+fi
+{ echo "dev-1 $(rand_hex 32) hmac:$(rand_hex 32)"; echo "dev-oddhex abc hmac:00"; echo "dev-badatt 00 rsa:00";
+  echo "dev-gone $(rand_hex 16) hmac:$(rand_hex 32)"; } > "$work/more.db"
+if "$gateway" -c "$work/gw.conf" import "$work/more.db" > "$work/import2.log" 2>&1; then
+  fail "an import with bad lines exited 0"
+fi
+grep -q "more.db:1: not imported: IOT_ERR_ALREADY_EXISTS (identity already in the store)" "$work/import2.log" &&
+  pass "import: a duplicate identity is refused" || { fail "duplicate identity"; cat "$work/import2.log" >&2; }
+grep -q "more.db:2: expected" "$work/import2.log" && pass "import: a bad PSK line is refused with its line" ||
+  fail "bad PSK line"
+grep -q "more.db:3: bad attestation key" "$work/import2.log" && pass "import: a bad attestation key is refused" ||
+  fail "bad attestation key line"
+"$gateway" -c "$work/gw.conf" list > "$work/list1.out" 2>/dev/null
+grep -q "^dev-gone hmac$" "$work/list1.out" && grep -q "^dev-es256 es256$" "$work/list1.out" &&
+  [ "$(wc -l < "$work/list1.out")" -eq $((n_db + 1)) ] && pass "list: $((n_db + 1)) devices" ||
+  { fail "list"; cat "$work/list1.out" >&2; }
+"$gateway" -c "$work/gw.conf" remove dev-gone > "$work/remove.log" 2>&1 &&
+  ! "$gateway" -c "$work/gw.conf" list 2>/dev/null | grep -q "^dev-gone " &&
+  pass "remove: the device is gone from the store" || fail "remove"
+if "$gateway" -c "$work/gw.conf" remove dev-gone > "$work/remove2.log" 2>&1; then fail "removing a missing device exited 0"; fi
+grep -q "no device dev-gone" "$work/remove2.log" && pass "remove: a missing device is reported" || fail "remove missing"
+grep -rqi "${PSK[dev-1]}" "$work/gw.conf" "$work/gw-store" && fail "dev-1's PSK is stored as hex text" ||
+  pass "no PSK in the configuration or as text in the store"
+sed "s|^key_store = .*|psk_db = $work/devices.db|" "$work/gw.conf" > "$work/old.conf"
+if "$gateway" -c "$work/old.conf" > "$work/old.log" 2>&1; then fail "a psk_db configuration started"; fi
+grep -q "psk_db is no longer read" "$work/old.log" && pass "psk_db refused with the migration hint" ||
+  fail "psk_db not refused"
+rm -f "$work/devices.db" "$work/more.db" # the store is the database now
 
 "$gateway" -c "$work/gw.conf" --port-file "$work/gw.port" > "$work/gw.log" 2>&1 &
 gw_pid=$!
@@ -183,6 +226,21 @@ expect_log dev-wrongpsk "wrong PSK"
 if run_device ghost "$(rand_hex 32)" "$(rand_hex 32)" "$device" --count 1 > "$work/r2.out" 2>&1; then
   fail "an unknown identity connected"; fi
 expect_log ghost "unknown PSK identity"
+# dev-damaged's PSK object damaged on disk while the gateway runs.
+dmg=$(grep -l "psk:dev-damaged" "$work"/gw-store/*.obj)
+if [ -n "$dmg" ] && [ "$(echo "$dmg" | wc -l)" -eq 1 ]; then
+  printf '\xff' | dd of="$dmg" bs=1 seek=$(($(stat -c %s "$dmg") - 1)) conv=notrunc status=none
+  if run_device dev-damaged "${PSK[dev-damaged]}" "${AKEY[dev-damaged]}" "$device" --count 1 > "$work/r2b.out" 2>&1; then
+    fail "a device whose PSK object is damaged connected"; fi
+  expect_log dev-damaged "its PSK cannot be used: key store says IOT_ERR_STORAGE_CORRUPT"
+  if run_device dev-3 "${PSK[dev-3]}" "${AKEY[dev-3]}" "$device" --count 2 --interval-ms 50 > "$work/r2c.out" 2>&1; then
+    pass "the other devices are still served after a damaged object"
+  else
+    fail "dev-3 refused after dev-damaged"; cat "$work/r2c.out" >&2
+  fi
+else
+  fail "cannot find dev-damaged's PSK object in the store"
+fi
 if run_device bad-mac "${PSK[bad-mac]}" "$(rand_hex 32)" "$device" --count 1 > "$work/r3.out" 2>&1; then
   fail "a device with the wrong attestation key got through"; fi
 expect_log bad-mac "attestation failed: bad MAC"
@@ -298,6 +356,9 @@ deadline=$((SECONDS + 10))
 until grep -q "pausing new connections" "$work/gw3.log" || [ $SECONDS -ge $deadline ]; do sleep 0.2; done
 grep -q "pausing new connections" "$work/gw3.log" && pass "out of descriptors: accepting paused, logged" ||
   fail "no descriptor exhaustion logged"
+grep -q "1 damaged object(s) kept aside" "$work/gw3.log" && grep -q "device dev-damaged has no PSK; it is refused" "$work/gw3.log" &&
+  pass "restarted over a damaged object: logged at start, that device left out" ||
+  fail "damaged object not reported at start"
 for fd in "${held[@]}"; do exec {fd}>&-; done
 sleep 1
 if "$peer" ok "$port3" peer-ok "${PSK[peer-ok]}" "$work/store-peer-ok3" "${AKEY[peer-ok]}" > "$work/peer-ok3.out" 2>&1; then

@@ -647,6 +647,13 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
     return mbedtls_net_recv(&s->net, buf, len);
 }
 
+/* Why psk_cb refused a known identity; set inside mbedtls_ssl_handshake()
+ * and read by do_handshake() right after (one thread). */
+static char g_psk_reason[160];
+
+/* The identity is looked up in the index built from the key store (binary
+ * search); its PSK goes from the store into this handshake only
+ * (gw_store_set_hs_psk, doc/gateway.md "What is copied, for how long"). */
 static int psk_cb(void *ctx, mbedtls_ssl_context *ssl, const unsigned char *id, size_t len)
 {
     session_t *s = ssl->p_bio; /* the session itself is the I/O context */
@@ -662,14 +669,20 @@ static int psk_cb(void *ctx, mbedtls_ssl_context *ssl, const unsigned char *id, 
     if (d == NULL) {
         return -1;
     }
+    if (gw_store_set_hs_psk(d, ssl, g_psk_reason, sizeof(g_psk_reason)) != 0) {
+        return -1;
+    }
     s->dev = d;
-    return mbedtls_ssl_set_hs_psk(ssl, d->psk, d->psk_len);
+    return 0;
 }
 
 static void do_handshake(session_t *s)
 {
-    int ret = mbedtls_ssl_handshake(&s->ssl);
+    int ret;
     char err[128];
+
+    g_psk_reason[0] = '\0';
+    ret = mbedtls_ssl_handshake(&s->ssl);
 
     if (ret == 0) {
         s->state = S_CONNECT;
@@ -687,6 +700,10 @@ static void do_handshake(session_t *s)
             s->want_out = out;
             update_events(s);
         }
+        return;
+    }
+    if (ret == MBEDTLS_ERR_SSL_UNKNOWN_IDENTITY && g_psk_reason[0] != '\0') {
+        drop(s, true, "%s", g_psk_reason);
         return;
     }
     if (ret == MBEDTLS_ERR_SSL_UNKNOWN_IDENTITY) {
@@ -974,7 +991,11 @@ static int tls_setup(void)
 static void usage(void)
 {
     fprintf(stderr, "usage: iot-gateway -c CONFIG [--port-file PATH] [-v]\n"
-                    "  TLS-PSK gateway: devices attest, then their MQTT traffic is relayed upstream.\n");
+                    "  TLS-PSK gateway: devices attest, then their MQTT traffic is relayed upstream.\n"
+                    "       iot-gateway -c CONFIG import FILE|-   (lines \"identity psk-hex hmac:<hex>|es256:<hex>\")\n"
+                    "       iot-gateway -c CONFIG remove IDENTITY\n"
+                    "       iot-gateway -c CONFIG list\n"
+                    "  manage the device database in the gateway's key store (key_store).\n");
 }
 
 int main(int argc, char **argv)
@@ -992,6 +1013,7 @@ int main(int argc, char **argv)
     bool verbose = false;
     uint64_t last_reap = 0;
     int i;
+    int command = 0;
 
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
@@ -1000,6 +1022,9 @@ int main(int argc, char **argv)
             port_file = argv[++i];
         } else if (strcmp(argv[i], "-v") == 0) {
             verbose = true;
+        } else if (argv[i][0] != '-' && command == 0) {
+            command = i;
+            break;
         } else {
             usage();
             return 2;
@@ -1010,6 +1035,14 @@ int main(int argc, char **argv)
         return 2;
     }
     if (gw_config_load(config, &g_cfg) != 0) {
+        return 2;
+    }
+    if (command != 0) {
+        int rc = gw_store_command(&g_cfg, argc - command, argv + command);
+        gw_config_free(&g_cfg);
+        return rc;
+    }
+    if (gw_store_open(&g_cfg) != 0) {
         return 2;
     }
     if (verbose) {
@@ -1093,6 +1126,7 @@ int main(int argc, char **argv)
                 }
             }
         }
+        gw_upstream_pump(); /* messages behind the send window, if any */
         /* Check deadlines a few times a second; free what closed. */
         if (now_ms() - last_reap >= 250u) {
             last_reap = now_ms();
@@ -1128,6 +1162,7 @@ int main(int argc, char **argv)
     mbedtls_ssl_config_free(&g_conf);
     mbedtls_ctr_drbg_free(&g_drbg);
     mbedtls_entropy_free(&g_entropy);
+    gw_store_close(&g_cfg);
     gw_config_free(&g_cfg);
     return 0;
 }

@@ -11,6 +11,9 @@
 #define GW_MAX_IDENTITY 64
 #define GW_MAX_KEY 64
 #define GW_PATH_MAX 512
+/* Longest identity the key store can hold: labels are "attest:<identity>"
+ * and at most IOT_KEY_LABEL_MAX (64) bytes. */
+#define GW_MAX_STORED_IDENTITY 57
 
 /* ---- Logging (gw_log.c): foreground, one line per event, to stderr ------- */
 
@@ -23,12 +26,17 @@ void gw_log(gw_log_level_t level, const char *fmt, ...) __attribute__((format(pr
 
 typedef enum { GW_ATTEST_HMAC = 1, GW_ATTEST_ES256 = 2 } gw_attest_kind_t;
 
+/* A device. Loaded from the key store, it carries key ids only (psk_len and
+ * attest_key_len 0): the secrets stay in the store. Parsed from an import
+ * line (gw_db_parse_line), it carries the bytes until they are imported. */
 typedef struct gw_device {
     char identity[GW_MAX_IDENTITY + 1];
+    uint32_t psk_id;                  /* key store: secret key "psk:<identity>" */
+    uint32_t attest_id;               /* key store: "attest:<identity>" (secret or public key) */
     uint8_t psk[GW_MAX_KEY];
     size_t psk_len;
     gw_attest_kind_t attest_kind;
-    uint8_t attest_key[GW_MAX_KEY];   /* HMAC key bytes */
+    uint8_t attest_key[GW_MAX_KEY];   /* HMAC key bytes (import and unit tests only) */
     size_t attest_key_len;
     uint8_t attest_pub[65];           /* ES256: uncompressed P-256 point */
     size_t attest_pub_len;
@@ -37,7 +45,7 @@ typedef struct gw_device {
 typedef struct gw_config {
     char listen_host[64];
     uint16_t listen_port;
-    char psk_db[GW_PATH_MAX];
+    char key_store[GW_PATH_MAX]; /* the gateway's key store directory (device database) */
     char upstream_host[256];
     uint16_t upstream_port;
     char upstream_ca[GW_PATH_MAX];
@@ -58,14 +66,37 @@ typedef struct gw_config {
     size_t device_count;
 } gw_config_t;
 
-/* Parse the configuration file and the PSK database it names. On error
- * prints the file, line and reason and returns -1. */
+/* Parse the configuration file. On error prints the file, line and reason
+ * and returns -1. The devices come from the key store (gw_store_open). */
 int gw_config_load(const char *path, gw_config_t *cfg);
+/* One line of the import format "identity psk-hex hmac:<hex>|es256:<hex>"
+ * (modified in place): 1 a device, 0 blank or comment, -1 bad identity or
+ * PSK, -2 bad attestation key. */
+int gw_db_parse_line(char *line, gw_device_t *d);
+/* Sort cfg->devices by identity; -1 (logged) if one appears twice. */
+int gw_config_sort_devices(gw_config_t *cfg);
 void gw_config_free(gw_config_t *cfg);
 const gw_device_t *gw_config_find_device(const gw_config_t *cfg, const char *identity, size_t len);
 /* Hex to bytes; -1 on odd length or a non-hex character. */
 int gw_hex_decode(const char *hex, uint8_t *out, size_t cap, size_t *len);
 void gw_hex_encode(const uint8_t *in, size_t len, char *out);
+
+/* ---- Device database in the gateway's key store (gw_store.c) ------------- */
+
+/* Open the key store in cfg->key_store and index its devices into
+ * cfg->devices (identity -> key ids). Damaged objects are logged. */
+int gw_store_open(gw_config_t *cfg);
+void gw_store_close(gw_config_t *cfg);
+/* Hand the device's PSK to this handshake only (mbedtls_ssl_set_hs_psk).
+ * 0, or -1 with a reason (e.g. the object is damaged). */
+struct mbedtls_ssl_context;
+int gw_store_set_hs_psk(const gw_device_t *dev, struct mbedtls_ssl_context *ssl, char *reason,
+                        size_t cap);
+/* HMAC-SHA256 under the device's stored attestation key, inside the store. */
+int gw_store_attest_hmac(const gw_device_t *dev, const uint8_t *msg, size_t len, uint8_t mac[32]);
+/* Operator commands: import FILE ("-": stdin), list, remove IDENTITY.
+ * Exit status for main(). */
+int gw_store_command(gw_config_t *cfg, int argc, char **argv);
 
 /* ---- Token verifier (gw_verify.c), libcbor + Mbed TLS ---------------------- */
 
@@ -92,6 +123,9 @@ typedef struct gw_downlink {
 int gw_upstream_start(const gw_config_t *cfg, int *events_fd);
 /* 0 queued (sent or buffered), -1 dropped (buffer full): the caller logs. */
 int gw_upstream_publish(const char *topic, const uint8_t *payload, size_t len, int qos);
+/* Hand messages waiting behind the send window to Paho while it has room
+ * (main loop; also done by gw_upstream_publish and gw_upstream_take). */
+void gw_upstream_pump(void);
 void gw_upstream_subscribe(const char *filter, int qos);
 void gw_upstream_unsubscribe(const char *filter);
 /* Take the waiting downlinks (a list, oldest first) and whether the link

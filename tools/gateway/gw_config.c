@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* iot-gateway: the configuration file and the device (PSK) database.
+/* iot-gateway: the configuration file and the import format of the device
+ * database (the database itself lives in the gateway's key store, gw_store.c).
  *
- * Configuration: "key = value" lines, '#' starts a comment. The database:
+ * Configuration: "key = value" lines, '#' starts a comment. Import format:
  * one device per line, "identity psk-hex attestation-key", where the
  * attestation key is "hmac:<hex>" (symmetric, COSE_Mac0) or
  * "es256:<hex of the uncompressed P-256 public key>" (COSE_Sign1). */
@@ -189,73 +190,52 @@ static int device_cmp(const void *a, const void *b)
     return strcmp(((const gw_device_t *)a)->identity, ((const gw_device_t *)b)->identity);
 }
 
-static int load_db(gw_config_t *cfg)
+int gw_db_parse_line(char *line, gw_device_t *d)
 {
-    FILE *f = fopen(cfg->psk_db, "r");
-    char line[1024];
-    unsigned lineno = 0;
+    char *hash = strchr(line, '#');
+    char *id;
+    char *psk;
+    char *att;
+    char *extra;
+    char *save = NULL;
 
-    if (f == NULL) {
-        gw_log(GW_LOG_ERROR, "config: cannot open psk_db %s: %s", cfg->psk_db, strerror(errno));
+    if (hash != NULL) {
+        *hash = '\0';
+    }
+    memset(d, 0, sizeof(*d));
+    id = strtok_r(line, " \t\r\n", &save);
+    if (id == NULL) {
+        return 0;
+    }
+    psk = strtok_r(NULL, " \t\r\n", &save);
+    att = strtok_r(NULL, " \t\r\n", &save);
+    extra = strtok_r(NULL, " \t\r\n", &save);
+    if (psk == NULL || att == NULL || extra != NULL || strlen(id) > GW_MAX_STORED_IDENTITY ||
+        copy(d->identity, sizeof(d->identity), id) != 0 ||
+        gw_hex_decode(psk, d->psk, sizeof(d->psk), &d->psk_len) != 0 || d->psk_len == 0u) {
         return -1;
     }
-    while (fgets(line, sizeof(line), f) != NULL) {
-        char *hash = strchr(line, '#');
-        char *id;
-        char *psk;
-        char *att;
-        char *extra;
-        char *save = NULL;
-        gw_device_t d;
-        gw_device_t *grown;
-
-        lineno++;
-        if (hash != NULL) {
-            *hash = '\0';
-        }
-        id = strtok_r(line, " \t\r\n", &save);
-        if (id == NULL) {
-            continue;
-        }
-        psk = strtok_r(NULL, " \t\r\n", &save);
-        att = strtok_r(NULL, " \t\r\n", &save);
-        extra = strtok_r(NULL, " \t\r\n", &save);
-        memset(&d, 0, sizeof(d));
-        if (psk == NULL || att == NULL || extra != NULL || copy(d.identity, sizeof(d.identity), id) != 0 ||
-            gw_hex_decode(psk, d.psk, sizeof(d.psk), &d.psk_len) != 0 || d.psk_len == 0u) {
-            gw_log(GW_LOG_ERROR, "%s:%u: expected \"identity psk-hex hmac:<hex>|es256:<hex>\"",
-                   cfg->psk_db, lineno);
-            fclose(f);
-            return -1;
-        }
-        if (strncmp(att, "hmac:", 5) == 0 &&
-            gw_hex_decode(att + 5, d.attest_key, sizeof(d.attest_key), &d.attest_key_len) == 0 &&
-            d.attest_key_len > 0u) {
-            d.attest_kind = GW_ATTEST_HMAC;
-        } else if (strncmp(att, "es256:", 6) == 0 &&
-                   gw_hex_decode(att + 6, d.attest_pub, sizeof(d.attest_pub), &d.attest_pub_len) == 0 &&
-                   d.attest_pub_len == 65u && d.attest_pub[0] == 0x04u) {
-            d.attest_kind = GW_ATTEST_ES256;
-        } else {
-            gw_log(GW_LOG_ERROR, "%s:%u: bad attestation key (hmac:<hex> or es256:<65-byte point hex>)",
-                   cfg->psk_db, lineno);
-            fclose(f);
-            return -1;
-        }
-        grown = realloc(cfg->devices, (cfg->device_count + 1u) * sizeof(*grown));
-        if (grown == NULL) {
-            fclose(f);
-            return -1;
-        }
-        cfg->devices = grown;
-        cfg->devices[cfg->device_count++] = d;
+    if (strncmp(att, "hmac:", 5) == 0 &&
+        gw_hex_decode(att + 5, d->attest_key, sizeof(d->attest_key), &d->attest_key_len) == 0 &&
+        d->attest_key_len > 0u) {
+        d->attest_kind = GW_ATTEST_HMAC;
+    } else if (strncmp(att, "es256:", 6) == 0 &&
+               gw_hex_decode(att + 6, d->attest_pub, sizeof(d->attest_pub), &d->attest_pub_len) == 0 &&
+               d->attest_pub_len == 65u && d->attest_pub[0] == 0x04u) {
+        d->attest_kind = GW_ATTEST_ES256;
+    } else {
+        return -2;
     }
-    fclose(f);
+    return 1;
+}
+
+int gw_config_sort_devices(gw_config_t *cfg)
+{
     /* Sorted, so that the handshake finds a device by binary search. */
     qsort(cfg->devices, cfg->device_count, sizeof(*cfg->devices), device_cmp);
     for (size_t i = 1; i < cfg->device_count; i++) {
         if (strcmp(cfg->devices[i - 1].identity, cfg->devices[i].identity) == 0) {
-            gw_log(GW_LOG_ERROR, "%s: identity %s listed twice", cfg->psk_db, cfg->devices[i].identity);
+            gw_log(GW_LOG_ERROR, "identity %s present twice", cfg->devices[i].identity);
             return -1;
         }
     }
@@ -317,8 +297,15 @@ int gw_config_load(const char *path, gw_config_t *cfg)
                 rc = (copy(cfg->listen_host, sizeof(cfg->listen_host), v) == 0 &&
                       parse_port_min(colon + 1, 0, &cfg->listen_port) == 0) ? 0 : -1;
             }
+        } else if (strcmp(k, "key_store") == 0) {
+            rc = copy(cfg->key_store, sizeof(cfg->key_store), v);
         } else if (strcmp(k, "psk_db") == 0) {
-            rc = copy(cfg->psk_db, sizeof(cfg->psk_db), v);
+            gw_log(GW_LOG_ERROR,
+                   "%s:%u: psk_db is no longer read; import the file once into the key store with "
+                   "\"iot-gateway -c CONFIG import FILE\" and set key_store",
+                   path, lineno);
+            rc = -1;
+            break;
         } else if (strcmp(k, "upstream_host") == 0) {
             rc = copy(cfg->upstream_host, sizeof(cfg->upstream_host), v);
         } else if (strcmp(k, "upstream_port") == 0) {
@@ -376,15 +363,15 @@ int gw_config_load(const char *path, gw_config_t *cfg)
     if (rc != 0) {
         return -1;
     }
-    if (cfg->psk_db[0] == '\0' || cfg->upstream_host[0] == '\0' || cfg->upstream_ca[0] == '\0') {
-        gw_log(GW_LOG_ERROR, "%s: psk_db, upstream_host and upstream_ca are required", path);
+    if (cfg->key_store[0] == '\0' || cfg->upstream_host[0] == '\0' || cfg->upstream_ca[0] == '\0') {
+        gw_log(GW_LOG_ERROR, "%s: key_store, upstream_host and upstream_ca are required", path);
         return -1;
     }
     if (cfg->allow_count == 0u) {
         gw_log(GW_LOG_ERROR, "%s: the allow-list is empty (add allow = <sha256 hex> lines)", path);
         return -1;
     }
-    return load_db(cfg);
+    return 0;
 }
 
 void gw_config_free(gw_config_t *cfg)

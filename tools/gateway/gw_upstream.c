@@ -1,10 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* iot-gateway: the upstream link, Eclipse Paho MQTTAsync over mutual TLS.
  *
- * Paho runs its own threads. Publishes from the main loop are handed to it
- * directly (MQTTAsync is thread-safe); while the link is down Paho keeps up
- * to upstream_buffer messages (sendWhileDisconnected) and sends them after
- * it reconnects by itself. The session is persistent (cleansession 0), so
+ * Paho runs its own threads. Publishes from the main loop go through a send
+ * window: at most GW_SEND_WINDOW (1024) messages are in Paho at once (queued or
+ * awaiting their PUBACK); the rest wait, in order, in the gateway's own FIFO
+ * and are handed over as Paho completes earlier ones (its onSuccess /
+ * onFailure callbacks wake the main loop through the eventfd). Paho 1.3
+ * walks its whole command list on every MQTTAsync_sendMessage() (the
+ * buffered-message count, the search for a free message id) under the lock
+ * its send thread needs, so a backlog inside Paho makes every further send
+ * slower and a short stall at a high rate never recovers
+ * (bench/gateway/paho_send.c measures it); the window keeps Paho's lists
+ * short and a backlog costs O(1) per message in the FIFO. The FIFO and the
+ * window together hold at most upstream_buffer messages (the bounded
+ * buffer); while the link is down Paho keeps the window's messages
+ * (sendWhileDisconnected) and sends them after it reconnects by itself. The session is persistent (cleansession 0), so
  * QoS 1 messages in flight at a loss are sent again. Messages from upstream
  * and "connected again" events go to the main loop through a locked list
  * and an eventfd. */
@@ -13,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sys/eventfd.h>
@@ -30,6 +41,31 @@ static bool g_reconnected;
 static bool g_connected;
 static unsigned long g_sent;
 static unsigned long g_dropped;
+
+/* The send window (see the file comment). */
+#define GW_SEND_WINDOW 1024
+typedef struct pending {
+    struct pending *next;
+    char *topic;
+    size_t len;
+    int qos;
+    uint8_t payload[];
+} pending_t;
+static pending_t *g_fifo_head;
+static pending_t *g_fifo_tail;
+static size_t g_fifo_len;
+static size_t g_in_paho;          /* handed to Paho, not completed */
+static size_t g_window;           /* min(GW_SEND_WINDOW, upstream_buffer) */
+static size_t g_buffer;           /* upstream_buffer */
+static size_t g_fifo_max;         /* high-water mark of the FIFO, for the log */
+static uint64_t g_last_done_ms;   /* last completion, for the stall guard */
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 static void wake(void)
 {
@@ -119,8 +155,11 @@ int gw_upstream_start(const gw_config_t *cfg, int *events_fd)
         return -1;
     }
     (void)snprintf(uri, sizeof(uri), "ssl://%s:%u", cfg->upstream_host, (unsigned)cfg->upstream_port);
+    g_buffer = cfg->upstream_buffer > 0 ? (size_t)cfg->upstream_buffer : 1u;
+    g_window = g_buffer < GW_SEND_WINDOW ? g_buffer : GW_SEND_WINDOW;
+    g_last_done_ms = mono_ms();
     co.sendWhileDisconnected = 1;
-    co.maxBufferedMessages = cfg->upstream_buffer;
+    co.maxBufferedMessages = (int)g_window;
     co.deleteOldestMessages = 0;
     rc = MQTTAsync_createWithOptions(&g_client, uri, cfg->upstream_client_id,
                                      MQTTCLIENT_PERSISTENCE_NONE, NULL, &co);
@@ -138,6 +177,7 @@ int gw_upstream_start(const gw_config_t *cfg, int *events_fd)
     ssl.verify = 1;
     opts.ssl = &ssl;
     opts.keepAliveInterval = 20;
+    opts.maxInflight = (int)g_window;
     opts.cleansession = 0;
     opts.automaticReconnect = 1;
     opts.minRetryInterval = 1;
@@ -158,23 +198,139 @@ int gw_upstream_start(const gw_config_t *cfg, int *events_fd)
     return 0;
 }
 
-int gw_upstream_publish(const char *topic, const uint8_t *payload, size_t len, int qos)
+/* Paho's threads: one message left the window. */
+static void on_done(void)
+{
+    pthread_mutex_lock(&g_lock);
+    if (g_in_paho > 0u) {
+        g_in_paho--;
+    }
+    g_last_done_ms = mono_ms();
+    pthread_mutex_unlock(&g_lock);
+    wake();
+}
+
+static void on_sent(void *ctx, MQTTAsync_successData *r)
+{
+    (void)ctx;
+    (void)r;
+    on_done();
+}
+
+static void on_send_failed(void *ctx, MQTTAsync_failureData *r)
+{
+    (void)ctx;
+    (void)r;
+    pthread_mutex_lock(&g_lock);
+    g_dropped++;
+    pthread_mutex_unlock(&g_lock);
+    on_done();
+}
+
+/* Main loop only. Called with the window slot already counted. */
+static int paho_send(const char *topic, const uint8_t *payload, size_t len, int qos)
 {
     MQTTAsync_message m = MQTTAsync_message_initializer;
+    MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
     int rc;
 
     m.payload = (void *)(uintptr_t)payload;
     m.payloadlen = (int)len;
     m.qos = qos;
-    rc = MQTTAsync_sendMessage(g_client, topic, &m, NULL);
+    ro.onSuccess = on_sent;
+    ro.onFailure = on_send_failed;
+    rc = MQTTAsync_sendMessage(g_client, topic, &m, &ro);
     pthread_mutex_lock(&g_lock);
     if (rc == MQTTASYNC_SUCCESS) {
         g_sent++;
     } else {
         g_dropped++;
+        g_in_paho--;
     }
     pthread_mutex_unlock(&g_lock);
     return rc == MQTTASYNC_SUCCESS ? 0 : -1;
+}
+
+/* Main loop only: move waiting messages into the window while it has room. */
+void gw_upstream_pump(void)
+{
+    for (;;) {
+        pending_t *p = NULL;
+        pthread_mutex_lock(&g_lock);
+        if (g_fifo_head != NULL && g_in_paho >= g_window && g_connected &&
+            mono_ms() - g_last_done_ms > 10000u) {
+            /* Stall guard: a connected link and no completion for 10 s.
+             * Paho never lost a completion in testing; should it, the
+             * window must not stop the gateway for good. */
+            gw_log(GW_LOG_WARN, "upstream: no completion for 10 s with %zu messages in Paho; reopening the window",
+                   g_in_paho);
+            g_in_paho = 0;
+            g_last_done_ms = mono_ms();
+        }
+        if (g_fifo_head != NULL && g_in_paho < g_window) {
+            p = g_fifo_head;
+            g_fifo_head = p->next;
+            if (g_fifo_head == NULL) {
+                g_fifo_tail = NULL;
+            }
+            g_fifo_len--;
+            g_in_paho++;
+        }
+        pthread_mutex_unlock(&g_lock);
+        if (p == NULL) {
+            return;
+        }
+        (void)paho_send(p->topic, p->payload, p->len, p->qos);
+        free(p->topic);
+        free(p);
+    }
+}
+
+int gw_upstream_publish(const char *topic, const uint8_t *payload, size_t len, int qos)
+{
+    pending_t *p;
+    size_t tl;
+
+    gw_upstream_pump();
+    pthread_mutex_lock(&g_lock);
+    if (g_fifo_head == NULL && g_in_paho < g_window) {
+        g_in_paho++;
+        pthread_mutex_unlock(&g_lock);
+        return paho_send(topic, payload, len, qos);
+    }
+    if (g_fifo_len + g_in_paho >= g_buffer) {
+        g_dropped++;
+        pthread_mutex_unlock(&g_lock);
+        return -1;
+    }
+    pthread_mutex_unlock(&g_lock);
+    tl = strlen(topic);
+    p = malloc(sizeof(*p) + len);
+    if (p == NULL || (p->topic = malloc(tl + 1u)) == NULL) {
+        free(p);
+        pthread_mutex_lock(&g_lock);
+        g_dropped++;
+        pthread_mutex_unlock(&g_lock);
+        return -1;
+    }
+    memcpy(p->topic, topic, tl + 1u);
+    memcpy(p->payload, payload, len);
+    p->len = len;
+    p->qos = qos;
+    p->next = NULL;
+    pthread_mutex_lock(&g_lock);
+    if (g_fifo_tail != NULL) {
+        g_fifo_tail->next = p;
+    } else {
+        g_fifo_head = p;
+    }
+    g_fifo_tail = p;
+    g_fifo_len++;
+    if (g_fifo_len > g_fifo_max) {
+        g_fifo_max = g_fifo_len;
+    }
+    pthread_mutex_unlock(&g_lock);
+    return 0;
 }
 
 void gw_upstream_subscribe(const char *filter, int qos)
@@ -235,6 +391,32 @@ void gw_upstream_stop(void)
     if (g_client == NULL) {
         return;
     }
+    /* Hand what still waits in the FIFO to Paho, for up to 3 s. */
+    for (int i = 0; i < 300; i++) {
+        bool empty;
+        gw_upstream_pump();
+        pthread_mutex_lock(&g_lock);
+        empty = g_fifo_head == NULL;
+        pthread_mutex_unlock(&g_lock);
+        if (empty) {
+            break;
+        }
+        usleep(10000);
+    }
+    pthread_mutex_lock(&g_lock);
+    if (g_fifo_len > 0u) {
+        gw_log(GW_LOG_WARN, "upstream: %zu messages not handed over before the shutdown", g_fifo_len);
+    }
+    while (g_fifo_head != NULL) {
+        pending_t *p = g_fifo_head;
+        g_fifo_head = p->next;
+        free(p->topic);
+        free(p);
+    }
+    g_fifo_tail = NULL;
+    g_fifo_len = 0;
+    gw_log(GW_LOG_INFO, "upstream: send window %zu, most messages waiting behind it %zu", g_window, g_fifo_max);
+    pthread_mutex_unlock(&g_lock);
     d.timeout = 3000; /* let messages in flight finish */
     (void)MQTTAsync_disconnect(g_client, &d);
     for (int i = 0; i < 35 && MQTTAsync_isConnected(g_client); i++) {

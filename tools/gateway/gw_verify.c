@@ -16,6 +16,7 @@
 #include <mbedtls/sha256.h>
 
 #include "gateway.h"
+#include "keys/iot_keys_internal.h"
 
 #define CLAIM_NONCE 10
 #define CLAIM_INSTANCE_ID 256
@@ -108,8 +109,11 @@ static int check_tag(const unsigned char *tbs, size_t tbs_len, cbor_item_t *tag,
         unsigned char diff = 0;
         size_t i;
 
-        if (mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), dev->attest_key,
-                            dev->attest_key_len, tbs, tbs_len, mac) != 0) {
+        /* A device from the key store: the HMAC is computed inside the store. */
+        if (dev->attest_key_len == 0u ? iot_keys_internal_hmac_sha256(dev->attest_id, tbs, tbs_len, mac) != IOT_OK
+                                      : mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256),
+                                                        dev->attest_key, dev->attest_key_len, tbs, tbs_len,
+                                                        mac) != 0) {
             return fail(reason, cap, "MAC computation failed");
         }
         if (t_len != sizeof(mac)) {
