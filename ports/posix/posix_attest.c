@@ -62,7 +62,7 @@ static iot_status_t hash_file(const char *path, uint8_t out[32], uint8_t head[32
     }
     mbedtls_sha256_init(&ctx);
     if (mbedtls_sha256_starts_ret(&ctx, 0) != 0) {
-        fclose(f);
+        (void)fclose(f);
         return IOT_ERR_CRYPTO;
     }
     *head_len = 0;
@@ -75,11 +75,11 @@ static iot_status_t hash_file(const char *path, uint8_t out[32], uint8_t head[32
         (void)mbedtls_sha256_update_ret(&ctx, buf, n);
     }
     if (ferror(f)) {
-        fclose(f);
+        (void)fclose(f);
         mbedtls_sha256_free(&ctx);
         return IOT_ERR_IO;
     }
-    fclose(f);
+    (void)fclose(f);
     (void)mbedtls_sha256_finish_ret(&ctx, out);
     mbedtls_sha256_free(&ctx);
     return IOT_OK;

@@ -905,7 +905,9 @@ iot_status_t iot_port_fw_read_active(iot_port_fw_component_t component, uint32_t
         got += (size_t)n;
     }
     (void)close(fd);
-    memset(buf + got, 0, len - got);
+    if (got < len) {
+        memset(buf + got, 0, len - got);
+    }
     return fw_leave(IOT_OK);
 }
 

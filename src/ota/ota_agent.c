@@ -36,7 +36,8 @@
 #define JOB_FORMAT 1u
 #define JOB_FIXED_LEN 57u
 #define JOB_IMAGE_ID_MAX 64u
-#define REQ_MAGIC "OTAR"
+/* Block request magic "OTAR" (4 bytes, no terminator on the wire). */
+static const uint8_t REQ_MAGIC[4] = {0x4Fu, 0x54u, 0x41u, 0x52u};
 #define REQ_FORMAT 1u
 #define REQ_LEN 24u
 #define BLOCK_HEADER_LEN 8u
@@ -94,7 +95,6 @@ struct iot_ota_agent {
     uint32_t requested_end;
     uint64_t last_rx_ms;
     uint32_t reported_pct;
-    bool report_due;
 };
 
 static iot_ota_agent_t g_agents[IOT_CONFIG_OTA_AGENT_MAX];
@@ -278,7 +278,7 @@ static void send_outbox(iot_ota_agent_t *a, const outbox_t *out)
     if (out->request) {
         uint8_t r[REQ_LEN];
         memset(r, 0, sizeof(r));
-        memcpy(r, REQ_MAGIC, 4);
+        memcpy(r, REQ_MAGIC, sizeof(REQ_MAGIC));
         r[4] = REQ_FORMAT;
         put_u32(r + 8, a->rec.job_id);
         put_u32(r + 12, out->req_offset);

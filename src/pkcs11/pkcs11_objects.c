@@ -108,6 +108,9 @@ static CK_RV put(const void *v, size_t n, size_t *len)
         return CKR_DEVICE_ERROR;
     }
     if (n > 0u) {
+        if (v == NULL) {
+            return CKR_GENERAL_ERROR;
+        }
         memcpy(g_attr, v, n);
     }
     *len = n;

@@ -266,6 +266,9 @@ int gw_verify_token(const uint8_t *token, size_t len, const gw_device_t *dev, co
              dev->attest_kind == GW_ATTEST_HMAC ? "COSE_Mac0 (17)" : "COSE_Sign1 (18)");
         goto out;
     }
+    /* libcbor leaves res.error.position unset on some errors (seen with
+     * truncated input): start from zero so the reason never prints garbage. */
+    memset(&res, 0, sizeof(res));
     cose = cbor_load(token + hl, len - hl, &res);
     if (cose == NULL || res.error.code != CBOR_ERR_NONE) {
         fail(reason, cap, "malformed token: not CBOR (error %d at byte %zu)", (int)res.error.code,

@@ -20,28 +20,34 @@ extern char __iot_heap_start[];
 extern char __iot_heap_end[];
 void *_sbrk(ptrdiff_t incr);
 
+/* The linker symbols bound separate regions, so they are compared and
+ * subtracted as addresses (uintptr_t), not as pointers into one object. */
 static void report(void)
 {
-    const uint8_t *p = (const uint8_t *)__iot_stack_limit;
-    size_t heap_used = (size_t)((char *)_sbrk(0) - __iot_heap_start);
+    uintptr_t stack_limit = (uintptr_t)__iot_stack_limit;
+    uintptr_t stack_top = (uintptr_t)__iot_stack_top;
+    uintptr_t heap_start = (uintptr_t)__iot_heap_start;
+    uintptr_t heap_end = (uintptr_t)__iot_heap_end;
+    uintptr_t a = stack_limit;
+    size_t heap_used = (size_t)((uintptr_t)_sbrk(0) - heap_start);
 
-    while (p < (const uint8_t *)__iot_stack_top && *p == PAINT) {
-        p++;
+    while (a < stack_top && *(const volatile uint8_t *)a == PAINT) {
+        a++;
     }
     printf("ram report: stack peak %u of %u bytes, heap peak %u of %u bytes\n",
-           (unsigned)((const uint8_t *)__iot_stack_top - p),
-           (unsigned)(__iot_stack_top - __iot_stack_limit), (unsigned)heap_used,
-           (unsigned)(__iot_heap_end - __iot_heap_start));
+           (unsigned)(stack_top - a), (unsigned)(stack_top - stack_limit), (unsigned)heap_used,
+           (unsigned)(heap_end - heap_start));
 }
 
 __attribute__((constructor)) static void paint_stack(void)
 {
-    uint8_t *p = (uint8_t *)__iot_stack_limit;
+    uintptr_t a = (uintptr_t)__iot_stack_limit;
     /* Up to a margin below the current frame. */
-    uint8_t *end = (uint8_t *)__builtin_frame_address(0) - 256;
+    uintptr_t end = (uintptr_t)__builtin_frame_address(0) - 256u;
 
-    while (p < end) {
-        *p++ = PAINT;
+    while (a < end) {
+        *(volatile uint8_t *)a = PAINT;
+        a++;
     }
     (void)atexit(report);
 }
