@@ -18,7 +18,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 cmake --preset posix-release -B "$build" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=gcc \
       -DCMAKE_C_FLAGS="--coverage -O0 -fprofile-update=atomic" -DCMAKE_EXE_LINKER_FLAGS=--coverage \
-      -DIOT_BUILD_SHARED=OFF -DIOT_BUILD_SAMPLES=OFF -DIOT_BUILD_DOCS=OFF >/dev/null
+      -DIOT_BUILD_SHARED=OFF -DIOT_BUILD_SAMPLES=ON -DIOT_BUILD_DOCS=OFF >/dev/null
 cmake --build "$build" -j "$jobs" >/dev/null
 find "$build" -name '*.gcda' -delete
 (cd "$build" && ctest -L "unit|integration" -j "$jobs" --output-on-failure)

@@ -561,8 +561,12 @@ int main(int argc, char **argv)
     }
     set_nodelay_on_tcp_sockets();
     for (i = 0; i < g_ndev; i++) {
-        snprintf(g_dev[i].t_job, sizeof(g_dev[i].t_job), "devices/%s/ota/job", g_dev[i].id);
-        snprintf(g_dev[i].t_block, sizeof(g_dev[i].t_block), "devices/%s/ota/block", g_dev[i].id);
+        /* A copy of the id: the topics and the id live in one array element, and
+           some compilers cannot tell that the fields do not overlap. */
+        char id[sizeof(g_dev[0].id)];
+        memcpy(id, g_dev[i].id, sizeof(id));
+        snprintf(g_dev[i].t_job, sizeof(g_dev[i].t_job), "devices/%s/ota/job", id);
+        snprintf(g_dev[i].t_block, sizeof(g_dev[i].t_block), "devices/%s/ota/block", id);
     }
     if (!subscribe_all()) {
         die("subscribing failed");
