@@ -171,7 +171,7 @@ IOT_API iot_status_t iot_ota_write(iot_ota_component_t component, uint32_t offse
  * @retval IOT_ERR_BAD_SIGNATURE Refused: hash, key or signature; the component is FAILED.
  * @retval IOT_ERR_NOT_PERMITTED Refused: downgrade or security counter; the component is FAILED.
  * @retval IOT_ERR_BAD_STATE No download in progress.
- * @retval IOT_ERR_IO The slot could not be read.
+ * @retval IOT_ERR_IO The slot or the running image could not be read; nothing changed.
  */
 IOT_API iot_status_t iot_ota_finalize(iot_ota_component_t component, iot_ota_reason_t *reason);
 
@@ -243,6 +243,7 @@ IOT_API iot_status_t iot_ota_check_staged(iot_ota_component_t component,
  * @retval IOT_OK Filled in.
  * @retval IOT_ERR_INVALID_ARG NULL @p info or unknown component.
  * @retval IOT_ERR_BAD_STATE iot_ota_init() not called.
+ * @retval IOT_ERR_IO The slot state or the running image could not be read.
  */
 IOT_API iot_status_t iot_ota_get_info(iot_ota_component_t component, iot_ota_info_t *info);
 

@@ -200,19 +200,28 @@ static iot_status_t read_active(void *ctx, uint32_t offset, uint8_t *buf, size_t
                                    NULL);
 }
 
-/* Version and security counter of the running image; false when there is
- * none or it cannot be parsed. */
-static bool running_image(iot_ota_component_t c, ota_image_result_t *info)
+/* Version and security counter of the running image. *found is false when
+ * there is none, the port cannot read it, or it is not an image; a read
+ * error is returned, so that no check is skipped because storage failed. */
+static iot_status_t running_image(iot_ota_component_t c, ota_image_result_t *info, bool *found)
 {
     uint8_t probe;
     uint32_t size = 0;
     iot_status_t io = IOT_OK;
+    iot_status_t st = iot_port_fw_read_active((iot_port_fw_component_t)c, 0, &probe, 1, &size);
 
-    if (iot_port_fw_read_active((iot_port_fw_component_t)c, 0, &probe, 1, &size) != IOT_OK) {
-        return false;
+    *found = false;
+    if (st == IOT_ERR_NOT_FOUND || st == IOT_ERR_NOT_SUPPORTED) {
+        return IOT_OK;
     }
-    return ota_image_read_info(read_active, (void *)(uintptr_t)c, size, info, &io) ==
-           IOT_OTA_REASON_NONE;
+    if (st != IOT_OK) {
+        return st;
+    }
+    if (ota_image_read_info(read_active, (void *)(uintptr_t)c, size, info, &io) ==
+        IOT_OTA_REASON_NONE) {
+        *found = true;
+    }
+    return io;
 }
 
 static bool component_ok(iot_ota_component_t c)
@@ -293,7 +302,10 @@ static iot_status_t reconcile(iot_ota_component_t c)
     if (slot.state != IOT_PORT_FW_READY && slot.state != IOT_PORT_FW_FAILED) {
         return IOT_OK; /* an update or a trial is still under way */
     }
-    have_run = running_image(c, &run);
+    st = running_image(c, &run, &have_run);
+    if (st != IOT_OK) {
+        return st;
+    }
     if ((rec.flags & REC_F_ACTIVATED) != 0u) {
         bool is_new = have_run && ota_version_compare(&run.header.version, &rec.pending) == 0 &&
                       run.header.version.build == rec.pending.build &&
@@ -505,6 +517,7 @@ static iot_ota_reason_t check_image(iot_ota_component_t c, uint32_t total_size,
     const ota_record_t *rec = &g_ota.rec[c];
     ota_image_result_t run;
     iot_ota_reason_t reason;
+    bool have_run;
 
     *io = IOT_OK;
     if (total_size > slot_size) {
@@ -520,8 +533,11 @@ static iot_ota_reason_t check_image(iot_ota_component_t c, uint32_t total_size,
          img->header.version.build != rec->expected.build)) {
         return IOT_OTA_REASON_VERSION_MISMATCH;
     }
-    if (running_image(c, &run) && ota_version_compare(&img->header.version,
-                                                      &run.header.version) < 0) {
+    *io = running_image(c, &run, &have_run);
+    if (*io != IOT_OK) {
+        return IOT_OTA_REASON_STORAGE;
+    }
+    if (have_run && ota_version_compare(&img->header.version, &run.header.version) < 0) {
         return IOT_OTA_REASON_DOWNGRADE;
     }
     if (img->security_counter < rec->security_counter) {
@@ -716,6 +732,7 @@ iot_status_t iot_ota_get_info(iot_ota_component_t component, iot_ota_info_t *inf
 {
     iot_port_fw_info_t slot;
     ota_image_result_t run;
+    bool have_run;
     const ota_record_t *rec;
     iot_status_t st;
 
@@ -729,7 +746,11 @@ iot_status_t iot_ota_get_info(iot_ota_component_t component, iot_ota_info_t *inf
     rec = &g_ota.rec[component];
     memset(info, 0, sizeof(*info));
     info->state = visible_state(slot.state, rec);
-    if (running_image(component, &run)) {
+    st = running_image(component, &run, &have_run);
+    if (st != IOT_OK) {
+        return st;
+    }
+    if (have_run) {
         info->running = run.header.version;
     }
     switch (info->state) {

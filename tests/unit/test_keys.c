@@ -27,6 +27,7 @@
 #include <psa/crypto.h>
 
 #include "keys_test_vectors.h"
+#include "port_faults.h"
 #include "posix_store_internal.h"
 
 static char g_root[256];
@@ -692,6 +693,218 @@ static void test_bad_input_leaves_store_intact(void **state)
     assert_sign_verify(keep, IOT_SIGN_ECDSA_SHA256, k_hash32, 32u);
 }
 
+/* Every pointer argument, one at a time: NULL is refused with
+ * IOT_ERR_INVALID_ARG, and the store is unchanged. */
+static void test_null_arguments(void **state)
+{
+    const iot_sign_alg_t es = IOT_SIGN_ECDSA_SHA256;
+    iot_key_options_t o = opts_label("nulls", true);
+    iot_csr_options_t csr = IOT_CSR_OPTIONS_INIT;
+    iot_key_info_t info = IOT_KEY_INFO_INIT;
+    iot_keystore_stats_t stats = IOT_KEYSTORE_STATS_INIT;
+    iot_key_id_t key = 0;
+    iot_key_id_t id = 0;
+    uint8_t hash[32] = { 1 };
+    uint8_t sig[IOT_KEY_SIGNATURE_MAX];
+    uint8_t buf[1024];
+    uint8_t psk[16] = { 7 };
+    size_t len = 0;
+    size_t before;
+    uint64_t print;
+
+    (void)state;
+    assert_int_equal(iot_key_generate(IOT_KEY_TYPE_EC_P256, &o, &key), IOT_OK);
+    assert_int_equal(iot_key_sign_hash(key, es, hash, 32, sig, sizeof(sig), &len), IOT_OK);
+    before = object_count();
+    print = dir_fingerprint();
+    csr.subject = "CN=nulls";
+
+    assert_int_equal(iot_key_generate(IOT_KEY_TYPE_EC_P256, &o, NULL), IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_key_generate((iot_key_type_t)99, &o, &id), IOT_ERR_UNSUPPORTED_KEY);
+    assert_int_equal(iot_key_import_private(NULL, 10, &o, &id), IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_key_import_private(buf, 0, &o, &id), IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_key_import_private(buf, 10, &o, NULL), IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_key_import_public(NULL, 10, &o, &id), IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_key_import_public(buf, 0, &o, &id), IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_key_import_public(buf, 10, &o, NULL), IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_key_import_psk(NULL, sizeof(psk), &o, &id), IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_key_import_psk(psk, sizeof(psk), &o, NULL), IOT_ERR_INVALID_ARG);
+
+    assert_int_equal(iot_key_export_public(key, IOT_KEY_FORMAT_PEM, buf, sizeof(buf), NULL),
+                     IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_key_export_public(key, IOT_KEY_FORMAT_PEM, NULL, sizeof(buf), &len),
+                     IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_key_export_public(key, (iot_key_format_t)9, buf, sizeof(buf), &len),
+                     IOT_ERR_INVALID_ARG);
+
+    assert_int_equal(iot_key_sign_hash(key, es, NULL, 32, sig, sizeof(sig), &len),
+                     IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_key_sign_hash(key, es, hash, 32, NULL, sizeof(sig), &len),
+                     IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_key_sign_hash(key, es, hash, 32, sig, sizeof(sig), NULL),
+                     IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_key_sign_message(key, es, NULL, 5, sig, sizeof(sig), &len),
+                     IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_key_sign_message(key, es, hash, 5, NULL, sizeof(sig), &len),
+                     IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_key_sign_message(key, es, hash, 5, sig, sizeof(sig), NULL),
+                     IOT_ERR_INVALID_ARG);
+    /* An empty message is a message. */
+    assert_int_equal(iot_key_sign_message(key, es, NULL, 0, sig, sizeof(sig), &len), IOT_OK);
+    assert_int_equal(iot_key_verify_message(key, es, NULL, 0, sig, len), IOT_OK);
+    assert_int_equal(iot_key_verify_hash(key, es, NULL, 32, sig, len), IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_key_verify_hash(key, es, hash, 32, NULL, len), IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_key_verify_message(key, es, NULL, 5, sig, len), IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_key_verify_message(key, es, hash, 5, NULL, len), IOT_ERR_INVALID_ARG);
+
+    assert_int_equal(iot_key_csr(key, NULL, buf, sizeof(buf), &len), IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_key_csr(key, &csr, NULL, sizeof(buf), &len), IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_key_csr(key, &csr, buf, sizeof(buf), NULL), IOT_ERR_INVALID_ARG);
+    csr.format = (iot_key_format_t)9;
+    assert_int_equal(iot_key_csr(key, &csr, buf, sizeof(buf), &len), IOT_ERR_INVALID_ARG);
+
+    assert_int_equal(iot_keystore_save(IOT_OBJ_DATA, NULL, buf, 4, 0, &id), IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_keystore_save(IOT_OBJ_DATA, "d", NULL, 4, 0, &id), IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_keystore_load(key, NULL, sizeof(buf), &len), IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_keystore_load(key, buf, sizeof(buf), NULL), IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_keystore_list(NULL, 4, &len), IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_keystore_list(&id, 1, NULL), IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_keystore_get_info(key, NULL), IOT_ERR_INVALID_ARG);
+    info.struct_size = 4;
+    assert_int_equal(iot_keystore_get_info(key, &info), IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_keystore_find(IOT_OBJ_PRIVATE_KEY, NULL, &id), IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_keystore_find(IOT_OBJ_PRIVATE_KEY, "nulls", NULL), IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_keystore_find((iot_obj_class_t)99, "nulls", &id), IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_keystore_get_stats(NULL), IOT_ERR_INVALID_ARG);
+    stats.struct_size = 4;
+    assert_int_equal(iot_keystore_get_stats(&stats), IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_keystore_random(NULL, 4), IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_keystore_get_tag(key, NULL, 4, &len), IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_keystore_get_tag(key, buf, sizeof(buf), NULL), IOT_ERR_INVALID_ARG);
+
+    assert_int_equal(object_count(), before);
+    assert_true(dir_fingerprint() == print);
+    /* Still usable. */
+    assert_int_equal(iot_keystore_find(IOT_OBJ_PRIVATE_KEY, "nulls", &id), IOT_OK);
+    assert_int_equal(id, key);
+}
+
+/* ---- storage failures ------------------------------------------------------ */
+
+static const uint8_t k_fault_data[100] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+
+static iot_status_t fault_sequence(void)
+{
+    iot_key_options_t ok = opts_label("f-key", true);
+    iot_key_options_t op = opts_label("f-psk", true);
+    uint8_t psk[16] = { 9 };
+    uint8_t buf[128];
+    size_t len = 0;
+    iot_key_id_t k = 0;
+    iot_key_id_t p = 0;
+    iot_key_id_t d = 0;
+    iot_status_t st;
+
+    op.usage = 0;
+    st = iot_key_generate(IOT_KEY_TYPE_EC_P256, &ok, &k);
+    if (st == IOT_OK) {
+        st = iot_key_import_psk(psk, sizeof(psk), &op, &p);
+    }
+    if (st == IOT_OK) {
+        st = iot_keystore_save(IOT_OBJ_DATA, "f-data", k_fault_data, sizeof(k_fault_data), 0, &d);
+    }
+    if (st == IOT_OK) {
+        st = iot_keystore_set_tag(k, "tag", 3);
+    }
+    if (st == IOT_OK) {
+        st = iot_keystore_load(d, buf, sizeof(buf), &len);
+    }
+    if (st == IOT_OK) {
+        st = iot_keystore_get_tag(k, buf, sizeof(buf), &len);
+    }
+    if (st == IOT_OK) {
+        st = iot_keystore_destroy(p);
+    }
+    if (st == IOT_OK) {
+        iot_keystore_deinit();
+        st = iot_keystore_init();
+    }
+    return st;
+}
+
+/* An object is there whole, usable, or not at all. */
+static void assert_whole_or_absent(iot_obj_class_t cls, const char *label)
+{
+    uint8_t hash[32] = { 3 };
+    uint8_t buf[IOT_KEY_SIGNATURE_MAX];
+    size_t len = 0;
+    iot_key_id_t id = 0;
+    iot_status_t st = iot_keystore_find(cls, label, &id);
+
+    if (st == IOT_ERR_NOT_FOUND) {
+        return;
+    }
+    assert_int_equal(st, IOT_OK);
+    if (cls == IOT_OBJ_PRIVATE_KEY) {
+        assert_int_equal(iot_key_sign_hash(id, IOT_SIGN_ECDSA_SHA256, hash, 32, buf, sizeof(buf),
+                                           &len), IOT_OK);
+    } else if (cls == IOT_OBJ_DATA) {
+        assert_int_equal(iot_keystore_load(id, buf, sizeof(buf), &len), IOT_OK);
+        assert_int_equal(len, sizeof(k_fault_data));
+        assert_memory_equal(buf, k_fault_data, len);
+    }
+}
+
+/* Any store call may fail: the call that met the failure says so, and after
+ * a restart with working storage every object is whole or absent, none is
+ * reported damaged, and the store works. */
+static void test_storage_failure_at_every_call(void **state)
+{
+    iot_keystore_stats_t stats = IOT_KEYSTORE_STATS_INIT;
+    int n;
+
+    (void)state;
+    for (n = 0; n < 500; n++) {
+        char dir[600];
+        iot_status_t st;
+
+        iot_keystore_deinit();
+        (void)snprintf(dir, sizeof(dir), "%s/f%d", g_root, n);
+        assert_int_equal(iot_posix_store_set_dir(dir), IOT_OK);
+        assert_int_equal(iot_keystore_init(), IOT_OK);
+        fault_arm(n);
+        st = fault_sequence();
+        g_fault_at = -1;
+        if (g_faults_hit == 0) {
+            assert_int_equal(st, IOT_OK);
+            break;
+        }
+        if (st == IOT_OK) {
+            fail_msg("a failure of store call %d (%s) went unreported", n, g_fault_name);
+        }
+        iot_keystore_deinit();
+        assert_int_equal(iot_keystore_init(), IOT_OK);
+        assert_int_equal(iot_keystore_get_stats(&stats), IOT_OK);
+        assert_int_equal(stats.corrupt, 0);
+        assert_whole_or_absent(IOT_OBJ_PRIVATE_KEY, "f-key");
+        assert_whole_or_absent(IOT_OBJ_SECRET_KEY, "f-psk");
+        assert_whole_or_absent(IOT_OBJ_DATA, "f-data");
+        /* And the store takes new objects. */
+        {
+            iot_key_id_t id = 0;
+            uint8_t buf[sizeof(k_fault_data)];
+            size_t len = 0;
+
+            assert_int_equal(iot_keystore_save(IOT_OBJ_DATA, "after", k_fault_data,
+                                               sizeof(k_fault_data), 0, &id), IOT_OK);
+            assert_int_equal(iot_keystore_load(id, buf, sizeof(buf), &len), IOT_OK);
+            assert_int_equal(len, sizeof(k_fault_data));
+        }
+    }
+    assert_true(n > 10 && n < 500);
+    print_message("a store failure at each of %d calls: reported, nothing half-made\n", n);
+}
+
 static void test_full_store(void **state)
 {
     iot_key_id_t id = 0;
@@ -1201,6 +1414,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_persistence_across_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_certificates_and_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input_leaves_store_intact, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_null_arguments, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_storage_failure_at_every_call, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupted_store_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupted_counter, setup, teardown),

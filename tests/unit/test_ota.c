@@ -5,6 +5,7 @@
  * confirm sequence, then restarted. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -577,6 +578,111 @@ static void test_corrupt_record_reported(void **state)
     assert_int_equal(iot_ota_init(&g_cfg), IOT_OK);
 }
 
+/* ---- port failures ---------------------------------------------------------- */
+
+/* port_faults.h: the test executable is linked with --wrap for every slot
+ * and store call of the port (tests/CMakeLists.txt). */
+#define PORT_FAULTS_FW 1
+#include "port_faults.h"
+
+/* One step of the update sequence; false once a step failed. */
+static bool fault_step(iot_status_t st, bool *ok)
+{
+    if (!*ok) {
+        return false;
+    }
+    if (st != IOT_OK) {
+        /* A failed step reports a status of its own, never a silent success. */
+        assert_true(st == IOT_ERR_IO || st == IOT_ERR_STORAGE_FULL ||
+                    st == IOT_ERR_BAD_STATE || st == IOT_ERR_STORAGE_CORRUPT);
+        *ok = false;
+    }
+    return *ok;
+}
+
+/* The whole sequence: init (a restart), download, activate, trial boot, confirm. */
+static bool fault_sequence(void)
+{
+    iot_posix_boot_result_t r = IOT_POSIX_BOOT_NONE;
+    iot_ota_reason_t reason = IOT_OTA_REASON_NONE;
+    bool ok = true;
+    uint32_t off;
+
+    (void)fault_step(iot_ota_init(&g_cfg), &ok);
+    (void)fault_step(iot_ota_begin(NS, (uint32_t)g_v2.len, &k_v2), &ok);
+    for (off = 0; ok && off < g_v2.len; off += CHUNK) {
+        size_t n = g_v2.len - off < CHUNK ? g_v2.len - off : CHUNK;
+        (void)fault_step(iot_ota_write(NS, off, g_v2.b + off, n), &ok);
+    }
+    if (fault_step(iot_ota_finalize(NS, &reason), &ok)) {
+        assert_int_equal(reason, IOT_OTA_REASON_NONE);
+    }
+    (void)fault_step(iot_ota_activate(NS), &ok);
+    if (fault_step(iot_posix_ota_boot(NS, &r, NULL), &ok)) {
+        assert_int_equal(r, IOT_POSIX_BOOT_TRIAL);
+    }
+    (void)fault_step(iot_ota_confirm(NS), &ok);
+    return ok;
+}
+
+/* Any slot or store call may fail: the call that met the failure reports it,
+ * nothing is lost or half-done, and once the storage works again (a restart,
+ * the boot step) the same update runs to completion or has already landed. */
+static void test_port_failure_at_every_call(void **state)
+{
+    int n;
+
+    (void)state;
+    for (n = 0; n < 1000; n++) {
+        iot_posix_boot_result_t r = IOT_POSIX_BOOT_NONE;
+        iot_ota_info_t info;
+        bool done;
+
+        fresh_device();
+        fault_arm(n);
+        done = fault_sequence();
+        g_fault_at = -1;
+        if (g_faults_hit == 0) {
+            assert_true(done);
+            break; /* the sequence made fewer than n + 1 calls */
+        }
+        if (done) {
+            fail_msg("a failure of call %d (%s) went unreported", n, g_fault_name);
+        }
+
+        /* Restart: the boot step, then the application. */
+        assert_int_equal(iot_ota_init(&g_cfg), IOT_OK);
+        assert_int_equal(iot_posix_ota_boot(NS, &r, NULL), IOT_OK);
+        info = info_of(NS);
+        if (info.state == IOT_OTA_STATE_TRIAL) {
+            assert_int_equal(iot_ota_confirm(NS), IOT_OK);
+            info = info_of(NS);
+        }
+        if (!(info.state == IOT_OTA_STATE_IDLE && info.running.major == 2)) {
+            /* Not landed: v1 still runs with its counter, and the update
+             * can be done again from wherever it stands. */
+            assert_version(&info.running, &k_v1);
+            assert_int_equal(info.security_counter, 1);
+            if (info.state == IOT_OTA_STATE_PENDING) {
+                assert_int_equal(iot_ota_reject(NS), IOT_OK);
+                assert_int_equal(boot(), IOT_POSIX_BOOT_NONE);
+            } else if (info.state != IOT_OTA_STATE_IDLE && info.state != IOT_OTA_STATE_FAILED) {
+                (void)iot_ota_abort(NS);
+            }
+            update_to_trial(&g_v2);
+            assert_int_equal(iot_ota_confirm(NS), IOT_OK);
+            info = info_of(NS);
+        }
+        assert_int_equal(info.state, IOT_OTA_STATE_IDLE);
+        assert_version(&info.running, &k_v2);
+        assert_int_equal(info.security_counter, 2);
+        assert_int_equal(boot(), IOT_POSIX_BOOT_NONE);
+        assert_running(&k_v2);
+    }
+    assert_true(n > 30 && n < 1000);
+    print_message("a port failure at each of %d calls: reported, recovered\n", n);
+}
+
 /* ---- the boot command (a separate process, as a launcher runs it) ----------- */
 
 /* Runs iot-boot for the non-secure component; returns its exit status and
@@ -1023,6 +1129,7 @@ int main(void)
         cmocka_unit_test_setup(test_arguments_and_states, per_test),
         cmocka_unit_test_setup(test_corrupt_record_reported, per_test),
         cmocka_unit_test_setup(test_boot_command, per_test),
+        cmocka_unit_test(test_port_failure_at_every_call),
         cmocka_unit_test(test_killed_at_every_step),
         cmocka_unit_test(test_stopped_at_every_file_operation),
         cmocka_unit_test(test_refusal_stopped_at_every_file_operation),
