@@ -11,7 +11,7 @@
  * (configure with -DIOT_BOARD_FWU=external; see ports/common/net.cmake).
  *
  * Memory: the board's linker script reserves the region IOT_FW_SLOTS and
- * sections.ld exports its bounds (__iot_fw_slots_start/_end). The region is
+ * sections.ld exports its bounds (iot_fw_slots_start/_end). The region is
  * cut into two image areas per component, A and B, like the primary and
  * secondary slots of an A/B boot loader (the specification's "active" and
  * "second" locations): one holds the active image, the other is the
@@ -30,8 +30,8 @@
 #include "iot_fwu.h"
 
 /* Linker-script symbols (ports/common/cortex_m/sections.ld). */
-extern uint8_t __iot_fw_slots_start[];
-extern uint8_t __iot_fw_slots_end[];
+extern uint8_t iot_fw_slots_start[];
+extern uint8_t iot_fw_slots_end[];
 
 #define AREAS_PER_COMPONENT 2u
 #define MCUBOOT_MAGIC 0x96f3b83du
@@ -53,7 +53,7 @@ static int g_initialised;
 
 static uint32_t area_size(void)
 {
-    uintptr_t bytes = (uintptr_t)__iot_fw_slots_end - (uintptr_t)__iot_fw_slots_start;
+    uintptr_t bytes = (uintptr_t)iot_fw_slots_end - (uintptr_t)iot_fw_slots_start;
 
     /* Whole words, so that every area starts aligned. */
     return (uint32_t)(bytes / (IOT_FWU_COMPONENT_COUNT * AREAS_PER_COMPONENT)) & ~3u;
@@ -61,7 +61,7 @@ static uint32_t area_size(void)
 
 static uint8_t *area(psa_fwu_component_t component, unsigned index)
 {
-    return __iot_fw_slots_start +
+    return iot_fw_slots_start +
            ((size_t)component * AREAS_PER_COMPONENT + index) * (size_t)area_size();
 }
 
