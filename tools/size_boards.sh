@@ -5,10 +5,12 @@
 #      link drops unused sections);
 #   2. per firmware image: text/data/bss after the link, heap and stack
 #      regions, flash and RAM;
-#   3. the telemetry image (SDK + Mbed TLS + lwIP + port) and the key store
-#      test image by component, from their link maps: what each part (SDK
-#      core modules, port, Mbed TLS, lwIP, C library, application)
-#      contributes to the linked image.
+#   3. the telemetry image (SDK + Mbed TLS + lwIP + port), the key store
+#      test image and the OTA test image by component, from their link
+#      maps: what each part (SDK core modules, port, Mbed TLS, lwIP, C
+#      library, application) contributes to the linked image;
+#   4. the firmware-update region (IOT_FW_SLOTS) each board reserves for
+#      the RAM stand-in's image areas, outside the images' RAM.
 # Usage: tools/size_boards.sh [--no-build]
 #   Builds the two presets first unless --no-build is given (after
 #   tools/fetch-board-deps.sh, for the network and TLS parts).
@@ -56,11 +58,12 @@ row() { # name text data bss
 # libcorstone_iot.a by their source file's folder (src/<module>, ports/...).
 map_components() {
   local map=$1
-  local core_files port_net_files
+  local core_files port_net_files port_fwu_files
   core_files=$(for m in src/*/; do m=${m%/}; m=${m#src/}; for f in src/$m/*.c; do
     [ -f "$f" ] && printf '%s=%s ' "$(basename "$f").obj" "$m"; done; done)
   port_net_files="lan9118.c.obj lan9118_netif.c.obj port_tcp_lwip.c.obj iot_mbedtls_platform.c.obj"
-  awk -v core="$core_files" -v portnet="$port_net_files" '
+  port_fwu_files="port_fw_fwu.c.obj fwu_ram.c.obj board_ota_boot.c.obj"
+  awk -v core="$core_files" -v portnet="$port_net_files" -v portfwu="$port_fwu_files" '
     function hex(s,   i, v, ch) {
       v = 0; s = tolower(s); sub(/^0x/, "", s)
       for (i = 1; i <= length(s); i++) { ch = index("0123456789abcdef", substr(s, i, 1)) - 1; v = v * 16 + ch }
@@ -71,6 +74,8 @@ map_components() {
       for (i = 1; i <= n; i++) { split(kv[i], p, "="); mod[p[1]] = p[2] }
       n = split(portnet, pn, " ")
       for (i = 1; i <= n; i++) net[pn[i]] = 1
+      n = split(portfwu, pf, " ")
+      for (i = 1; i <= n; i++) fwu[pf[i]] = 1
     }
     /^Linker script and memory map/ { on = 1; next }
     !on { next }
@@ -98,6 +103,7 @@ map_components() {
       else if (obj ~ /libcorstone_iot\.a/) {
         if (member in mod) c = "SDK core: " mod[member]
         else if (member in net) c = "port: Ethernet, lwIP and Mbed TLS glue"
+        else if (member in fwu) c = "port: firmware slots (PSA FWU adapter, RAM stand-in, boot step)"
         else c = "port: Cortex-M start-up, clock, console, entropy, RAM object store"
       }
       else if (obj ~ /lib(c|g|m|gcc|c_nano|g_nano|nosys)\.a|crt|arm-none-eabi/) c = "C library and compiler runtime"
@@ -118,7 +124,7 @@ for b in "${boards[@]}"; do
   echo
   echo "| module (objects) | text | data | bss |"
   echo "|---|---:|---:|---:|"
-  for m in common mqtt net keys; do
+  for m in common mqtt net keys ota; do
     [ -d "$dir/src/CMakeFiles/iot_core.dir/$m" ] || continue
     mapfile -t objs < <(find "$dir/src/CMakeFiles/iot_core.dir/$m" -name '*.obj' | sort)
     read -r t d s < <(sum_objects "${objs[@]}")
@@ -139,7 +145,8 @@ for b in "${boards[@]}"; do
       "$((t + d))" "$((d + s + h + k))"
   done
   echo
-  for map in "$dir/samples/telemetry/telemetry.map" "$dir/tests/target/target_keys_board.map"; do
+  for map in "$dir/samples/telemetry/telemetry.map" "$dir/tests/target/target_keys_board.map" \
+             "$dir/tests/target/target_ota_board.map"; do
     [ -f "$map" ] || continue
     echo "The $(basename "$map" .map) image by component (linked, from its link map):"
     echo
@@ -155,10 +162,17 @@ for b in "${boards[@]}"; do
     printf '| %s | %s | 0 | 0 | |\n' "string constants of all components, merged" "$((t - sum_text))"
     echo
     kib() { awk -v n="$1" 'BEGIN { printf "%.1f", n / 1024 }'; }
-    echo "SDK code alone (core modules common, mqtt, net and, if linked, keys; text + data): $sdk_text bytes ($(kib "$sdk_text") KiB);" \
+    echo "SDK code alone (the SDK core modules this image links; text + data): $sdk_text bytes ($(kib "$sdk_text") KiB);" \
          "with their string constants (before merging): $((sdk_text + sdk_str)) bytes ($(kib $((sdk_text + sdk_str))) KiB)."
     echo
   done
+  # The firmware-update region of the board's linker script (not part of
+  # any image's RAM above: no output section is placed there).
+  read -r fw_origin fw_length < <(awk '/IOT_FW_SLOTS *\(/ {
+      for (i = 1; i <= NF; i++) { if ($i == "ORIGIN") o = $(i + 2); if ($i == "LENGTH") l = $(i + 2) }
+      sub(/,$/, "", o); print o, l }' "ports/$b/"*.ld)
+  echo "Firmware-update region IOT_FW_SLOTS (RAM stand-in's image areas, two per component, two components): $fw_length at $fw_origin."
+  echo
 done
 echo "Heap and stack are reserved regions: linker defaults 64 KiB heap and 16 KiB stack;"
 echo "the telemetry images set 20 KiB of heap (Mbed TLS and stdio) and 8 KiB of stack."

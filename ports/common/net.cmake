@@ -4,9 +4,10 @@
 # tools/fetch-board-deps.sh unpacks into IOT_BOARD_DEPS_DIR, with the SDK's
 # own configuration headers (lwip/lwipopts.h, mbedtls/iot_mbedtls_config.h).
 # Included by board.cmake. Sets IOT_BOARD_NET (ON when both are present),
-# adds the port sources (LAN9118 driver, lwIP glue, Mbed TLS platform hooks)
-# and the core modules the board builds (net/, keys/ and the MQTT client join
-# when TLS and PSA Crypto are available). Third-party code is compiled with the board's flags
+# adds the port sources (LAN9118 driver, lwIP glue, Mbed TLS platform hooks,
+# firmware slots over the PSA Firmware Update API) and the core modules the
+# board builds (net/, keys/, ota/ and the MQTT client join when TLS and PSA
+# Crypto are available). Third-party code is compiled with the board's flags
 # (including -fno-branch-count-reg) and without our warnings.
 
 set(_iot_net_dir ${CMAKE_CURRENT_LIST_DIR})
@@ -73,7 +74,36 @@ list(APPEND IOT_PORT_SOURCES
   ${_iot_net_dir}/cortex_m/port_store_ram.c)
 set(IOT_PORT_LIBRARIES iot_board_mbedtls iot_board_lwip)
 set(IOT_PORT_PRIVATE_LIBRARIES iot_board_mbedtls_headers iot_board_lwip_headers)
+
+# ---- Firmware slots: the port's iot_port_fw_* over the PSA Firmware Update
+# API (fwu/port_fw_fwu.c) and the board boot step (fwu/board_ota_boot.c).
+# IOT_BOARD_FWU names who serves psa_fwu_*:
+#   ram       fwu/fwu_ram.c, image areas in the RAM region IOT_FW_SLOTS of the
+#             board's linker script: a stand-in, NOT PERSISTENT, no isolation;
+#   external  the platform (a TF-M Firmware Update service through its
+#             <psa/update.h>, plus the iot_fwu_* board extensions): give its
+#             include folder and library in IOT_BOARD_FWU_INCLUDE_DIRS and
+#             IOT_BOARD_FWU_LIBRARIES.
+set(IOT_BOARD_FWU ram CACHE STRING "Provider of psa_fwu_* on boards: ram (stand-in) or external")
+set_property(CACHE IOT_BOARD_FWU PROPERTY STRINGS ram external)
+set(IOT_BOARD_FWU_INCLUDE_DIRS "" CACHE STRING "Include folders of an external psa_fwu_* provider")
+set(IOT_BOARD_FWU_LIBRARIES "" CACHE STRING "Libraries of an external psa_fwu_* provider")
+list(REMOVE_ITEM IOT_PORT_SOURCES ${_iot_net_dir}/cortex_m/port_placeholders.c)
+list(APPEND IOT_PORT_SOURCES
+  ${_iot_net_dir}/fwu/port_fw_fwu.c
+  ${_iot_net_dir}/fwu/board_ota_boot.c)
+if(IOT_BOARD_FWU STREQUAL "ram")
+  list(APPEND IOT_PORT_SOURCES ${_iot_net_dir}/fwu/fwu_ram.c)
+elseif(IOT_BOARD_FWU STREQUAL "external")
+  add_compile_definitions(IOT_FWU_EXTERNAL=1)
+  include_directories(${IOT_BOARD_FWU_INCLUDE_DIRS})
+  list(APPEND IOT_PORT_LIBRARIES ${IOT_BOARD_FWU_LIBRARIES})
+else()
+  message(FATAL_ERROR "IOT_BOARD_FWU=${IOT_BOARD_FWU}: use ram or external")
+endif()
+
 # The key store runs over the in-image PSA Crypto core and the RAM object
-# store (cortex_m/port_store_ram.c: no isolation, not persistent).
-set(IOT_CORE_MODULES common mqtt net keys)
+# store (cortex_m/port_store_ram.c: no isolation, not persistent); the OTA
+# module (ota/) over the key store and the firmware slots above.
+set(IOT_CORE_MODULES common mqtt net keys ota)
 set(IOT_CORE_EXCLUDE "")
