@@ -1,9 +1,14 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
 """Writes the seed corpus of the fuzz targets: valid inputs, built from the
-specifications (MQTT 3.1.1 packets by hand, keys with the openssl command).
+specifications (MQTT 3.1.1 packets by hand, keys with the openssl command,
+MCUboot images from tests/ota/, OTA messages from doc/ota-protocol.md).
 
-    python3 tests/fuzz/gen_corpus.py [tests/fuzz/corpus]
+    python3 tests/fuzz/gen_corpus.py [tests/fuzz/corpus [GROUP...]]
+
+GROUP is mqtt, keys, ota_image or ota_protocol (default: all). The seeds
+of attest_verify are real SDK tokens, written by the gen_attest_seeds
+program of the posix-fuzz build (see doc/testing.md).
 
 Seeds are named seed-*; files named crash-* are regression inputs from
 crashes found and must be kept. Keys are generated afresh on every run, so
@@ -173,6 +178,58 @@ def record_seeds(scalar, point, cert):
     put("keystore_record", "data", record(5, 0, 9, 0, 0, b"", b"opaque"))
 
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+OTA_VECTORS = os.path.join(HERE, "..", "ota")
+
+
+def ota_image_seeds():
+    """The imgtool vectors behind the 3-byte prefix of fuzz_ota_image.c:
+    chunk-size seed (2 bytes), then the mode (bits 0-1 zero: also streamed
+    through iot_ota_write; bits 2-7: which read fails, 0 none)."""
+    for name in ("imgtool-1.2.3+4-sc7.bin", "imgtool-2.0.0.bin"):
+        with open(os.path.join(OTA_VECTORS, name), "rb") as f:
+            img = f.read()
+        base = name[:-4]
+        put("ota_image", base + "-stream", b"\x00\x01\x00" + img)
+        put("ota_image", base + "-stream-big-chunks", b"\xa5\x5a\x00" + img)
+        put("ota_image", base + "-memory", b"\x00\x00\x01" + img)
+        put("ota_image", base + "-read-fails", b"\x00\x00\x0d" + img)
+
+
+def ota_job(job_id, size, version, sha, image_id, component=1):
+    major, minor, rev, build = version
+    return (b"OTAJ" + struct.pack("<BBHIIBBHI", 1, component, 0, job_id, size, major, minor, rev,
+                                  build) + sha + bytes([len(image_id)]) + image_id)
+
+
+def ota_record(job_id, size, version, sha, component=1, phase=1, reason=0):
+    major, minor, rev, build = version
+    return (struct.pack("<IBBBBIIBBHI", 0x4741544F, 1, component, phase, reason, job_id, size,
+                        major, minor, rev, build) + sha)
+
+
+def ota_protocol_seeds():
+    """doc/ota-protocol.md: job notifications, block messages, job records."""
+    sha = bytes(range(32))
+    put("ota_protocol", "job", ota_job(7, 4180, (2, 0, 0, 0), sha, b"fw-2.0.0.bin"))
+    put("ota_protocol", "job-no-image-id", ota_job(1, 1, (1, 2, 3, 4), sha, b"", component=0))
+    put("ota_protocol", "job-longest-image-id", ota_job(0xFFFFFFFF, 0xFFFFFFFF, (255, 255, 65535,
+                        0xFFFFFFFF), sha, b"i" * 64))
+    put("ota_protocol", "block-first", struct.pack("<II", 7, 0) + bytes(range(256)) * 12)
+    put("ota_protocol", "block-last", struct.pack("<II", 7, 4096) + bytes(84))
+    put("ota_protocol", "record-downloading", ota_record(7, 4180, (2, 0, 0, 0), sha))
+    put("ota_protocol", "record-failed", ota_record(9, 100, (3, 1, 0, 0), sha, component=0, phase=7,
+                                                    reason=7))
+
+
 if __name__ == "__main__":
-    mqtt_seeds()
-    key_seeds()
+    groups = sys.argv[2:] or ["mqtt", "keys", "ota_image", "ota_protocol"]
+    if "mqtt" in groups:
+        mqtt_seeds()
+    if "keys" in groups:
+        key_seeds()
+    if "ota_image" in groups:
+        ota_image_seeds()
+    if "ota_protocol" in groups:
+        ota_protocol_seeds()
+
