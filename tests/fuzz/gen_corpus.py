@@ -6,7 +6,8 @@ MCUboot images from tests/ota/, OTA messages from doc/ota-protocol.md).
 
     python3 tests/fuzz/gen_corpus.py [tests/fuzz/corpus [GROUP...]]
 
-GROUP is mqtt, keys, ota_image or ota_protocol (default: all). The seeds
+GROUP is mqtt, keys, ota_image, ota_protocol or pkcs11_template (default:
+all). The seeds
 of attest_verify are real SDK tokens, written by the gen_attest_seeds
 program of the posix-fuzz build (see doc/testing.md).
 
@@ -222,8 +223,82 @@ def ota_protocol_seeds():
                                                     reason=7))
 
 
+# fuzz_pkcs11_template.c: attribute types by their index in k_types.
+P11 = {name: i for i, name in enumerate((
+    "CLASS", "TOKEN", "PRIVATE", "LABEL", "APPLICATION", "VALUE", "OBJECT_ID", "CERTIFICATE_TYPE",
+    "ISSUER", "SERIAL_NUMBER", "TRUSTED", "CERTIFICATE_CATEGORY", "KEY_TYPE", "SUBJECT", "ID",
+    "SENSITIVE", "ENCRYPT", "DECRYPT", "WRAP", "UNWRAP", "SIGN", "VERIFY", "DERIVE", "START_DATE",
+    "END_DATE", "MODULUS", "MODULUS_BITS", "PUBLIC_EXPONENT", "VALUE_LEN", "EXTRACTABLE", "LOCAL",
+    "NEVER_EXTRACTABLE", "ALWAYS_SENSITIVE", "MODIFIABLE", "COPYABLE", "DESTROYABLE", "EC_PARAMS",
+    "EC_POINT", "ALWAYS_AUTHENTICATE", "PUBLIC_KEY_INFO", "ALLOWED_MECHANISMS"))}
+P256_OID = bytes.fromhex("06082a8648ce3d030107")
+
+
+def p11_attr(name, value=b"", null=False, length=None):
+    n = len(value) if length is None else length
+    head = bytes([P11[name]])
+    if null:
+        return head + bytes([0xFF, n])
+    if n >= 0xFE:
+        return head + bytes([0xFE]) + struct.pack("<H", n) + value
+    return head + bytes([n]) + value
+
+
+def p11_ulong(v):
+    return struct.pack("<Q", v)  # CK_ULONG on the 64-bit hosts the fuzzer runs on
+
+
+def p11_op(op, attrs, which=None):
+    out = bytes([op]) + (bytes([which]) if which is not None else b"") + bytes([len(attrs)])
+    return out + b"".join(attrs)
+
+
+def pkcs11_template_seeds():
+    """Operations of fuzz_pkcs11_template.c: 0 create, 1 find, 2 get (object index, then
+    lengths only). Objects 0-4 are the target's own: certificate, data, secret key, public
+    key, private key."""
+    with open(os.path.join(HERE, "corpus", "key_der", "seed-p256-cert.der"), "rb") as f:
+        cert = f.read()
+    with open(os.path.join(HERE, "corpus", "key_der", "seed-p256-pub.der"), "rb") as f:
+        point = f.read()[-65:]
+    create_cert = p11_op(0, [p11_attr("CLASS", p11_ulong(1)), p11_attr("CERTIFICATE_TYPE", p11_ulong(0)),
+                             p11_attr("LABEL", b"fz-cert"), p11_attr("VALUE", cert)])
+    put("pkcs11_template", "create-certificate", create_cert + p11_op(2, [
+        p11_attr("SUBJECT", length=200), p11_attr("ISSUER", length=200),
+        p11_attr("SERIAL_NUMBER", length=40), p11_attr("VALUE", null=True)], which=5))
+    put("pkcs11_template", "create-data", p11_op(0, [
+        p11_attr("CLASS", p11_ulong(0)), p11_attr("LABEL", b"fz-data"), p11_attr("VALUE", b"x=1"),
+        p11_attr("PRIVATE", b"\x00")]))
+    put("pkcs11_template", "create-ec-public", p11_op(0, [
+        p11_attr("CLASS", p11_ulong(2)), p11_attr("KEY_TYPE", p11_ulong(3)),
+        p11_attr("EC_PARAMS", P256_OID), p11_attr("EC_POINT", b"\x04\x41" + point),
+        p11_attr("LABEL", b"fz-pub"), p11_attr("VERIFY", b"\x01")]))
+    put("pkcs11_template", "create-ec-private", p11_op(0, [
+        p11_attr("CLASS", p11_ulong(3)), p11_attr("KEY_TYPE", p11_ulong(3)),
+        p11_attr("EC_PARAMS", P256_OID), p11_attr("VALUE", bytes(range(1, 33))),
+        p11_attr("LABEL", b"fz-priv"), p11_attr("SIGN", b"\x01"), p11_attr("ID", b"\x07")]))
+    put("pkcs11_template", "create-secret", p11_op(0, [
+        p11_attr("CLASS", p11_ulong(4)), p11_attr("KEY_TYPE", p11_ulong(0x10)),
+        p11_attr("VALUE", bytes(16)), p11_attr("LABEL", b"fz-psk")]))
+    put("pkcs11_template", "find", p11_op(1, [p11_attr("CLASS", p11_ulong(1))]) +
+        p11_op(1, [p11_attr("LABEL", b"pair"), p11_attr("TOKEN", b"\x01")]) +
+        p11_op(1, [p11_attr("ID", b"\xa1\xb2")]) + p11_op(1, []))
+    put("pkcs11_template", "get-every-object", b"".join(
+        p11_op(2, [p11_attr("CLASS", length=8), p11_attr("LABEL", length=64), p11_attr("VALUE", length=16),
+                   p11_attr("EC_POINT", null=True), p11_attr("KEY_TYPE", length=8),
+                   p11_attr("ALLOWED_MECHANISMS", length=64), p11_attr("PUBLIC_KEY_INFO", length=128)],
+               which=i) for i in range(5)))
+    # The key store's outer check accepts this certificate; its TBSCertificate has no
+    # issuer or subject (C_CreateObject must refuse it; it used to store it).
+    hollow = bytes.fromhex("300d3003020101300306012a030100")
+    put("pkcs11_template", "certificate-without-subject", p11_op(0, [
+        p11_attr("CLASS", p11_ulong(1)), p11_attr("CERTIFICATE_TYPE", p11_ulong(0)),
+        p11_attr("LABEL", b"hollow"), p11_attr("VALUE", hollow)]) + p11_op(2, [
+        p11_attr("SUBJECT", length=64)], which=5))
+
+
 if __name__ == "__main__":
-    groups = sys.argv[2:] or ["mqtt", "keys", "ota_image", "ota_protocol"]
+    groups = sys.argv[2:] or ["mqtt", "keys", "ota_image", "ota_protocol", "pkcs11_template"]
     if "mqtt" in groups:
         mqtt_seeds()
     if "keys" in groups:
@@ -232,4 +307,6 @@ if __name__ == "__main__":
         ota_image_seeds()
     if "ota_protocol" in groups:
         ota_protocol_seeds()
+    if "pkcs11_template" in groups:
+        pkcs11_template_seeds()
 
