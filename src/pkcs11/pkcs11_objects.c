@@ -755,9 +755,20 @@ static CK_RV tmpl_parse(const CK_ATTRIBUTE *attrs, CK_ULONG n, tmpl_t *t)
         return CKR_ARGUMENTS_BAD;
     }
     for (i = 0; i < n; i++) {
+        CK_ULONG j;
         CK_RV rv;
         if (attrs[i].pValue == NULL && attrs[i].ulValueLen > 0u) {
             return CKR_ATTRIBUTE_VALUE_INVALID;
+        }
+        /* The same attribute twice must say the same thing: otherwise the
+         * object would not be what one of them asked for. */
+        for (j = 0; j < i; j++) {
+            if (attrs[j].type == attrs[i].type &&
+                (attrs[j].ulValueLen != attrs[i].ulValueLen ||
+                 (attrs[i].ulValueLen > 0u &&
+                  memcmp(attrs[j].pValue, attrs[i].pValue, attrs[i].ulValueLen) != 0))) {
+                return CKR_TEMPLATE_INCONSISTENT;
+            }
         }
         rv = tmpl_one(&attrs[i], t);
         if (rv != CKR_OK) {

@@ -904,6 +904,35 @@ static void test_certificate_fields_required(void **state)
     assert_int_equal(count_objects(h, NULL, 0), 0);
 }
 
+/* One attribute twice in a template with different values: the object
+ * would contradict one of them (fuzz_pkcs11_template made a certificate
+ * while a second CKA_CLASS named another class). The same value twice is
+ * harmless and accepted. */
+static void test_attribute_given_twice(void **state)
+{
+    CK_SESSION_HANDLE h = open_rw(false);
+    CK_OBJECT_CLASS data_class = CKO_DATA;
+    CK_OBJECT_CLASS cert_class = CKO_CERTIFICATE;
+    CK_OBJECT_HANDLE o = 0;
+    CK_ATTRIBUTE t[] = {
+        { CKA_CLASS, &data_class, sizeof(data_class) },
+        { CKA_LABEL, S("twice"), 5 },
+        { CKA_VALUE, S("v"), 1 },
+        { CKA_CLASS, &cert_class, sizeof(cert_class) },
+    };
+
+    (void)state;
+    assert_int_equal(f->C_CreateObject(h, t, 4, &o), CKR_TEMPLATE_INCONSISTENT);
+    t[3].type = CKA_LABEL;
+    t[3].pValue = S("other");
+    t[3].ulValueLen = 5;
+    assert_int_equal(f->C_CreateObject(h, t, 4, &o), CKR_TEMPLATE_INCONSISTENT);
+    assert_int_equal(count_objects(h, NULL, 0), 0);
+    t[3].pValue = S("twice");
+    assert_int_equal(f->C_CreateObject(h, t, 4, &o), CKR_OK);
+    assert_int_equal(count_objects(h, NULL, 0), 1);
+}
+
 /* A P-256 scalar (1..n-1) and its public point, imported as objects. */
 static void test_import_keys(void **state)
 {
@@ -1661,6 +1690,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sign_bad_inputs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_certificates_and_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_certificate_fields_required, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_attribute_given_twice, setup, teardown),
         cmocka_unit_test_setup_teardown(test_import_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_generate_bad_inputs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_find_objects, setup, teardown),
