@@ -26,6 +26,7 @@
 
 #include "iot_format.h"
 #include "iot_internal.h"
+#include "ota/ota_agent_internal.h"
 
 #include <psa/crypto.h>
 
@@ -34,13 +35,13 @@
 /* Wire formats (doc/ota-protocol.md); every integer little-endian. */
 #define JOB_MAGIC "OTAJ"
 #define JOB_FORMAT 1u
-#define JOB_FIXED_LEN 57u
-#define JOB_IMAGE_ID_MAX 64u
+#define JOB_FIXED_LEN IOT_OTA_AGENT_JOB_FIXED_LEN
+#define JOB_IMAGE_ID_MAX IOT_OTA_AGENT_JOB_IMAGE_ID_MAX
 /* Block request magic "OTAR" (4 bytes, no terminator on the wire). */
 static const uint8_t REQ_MAGIC[4] = {0x4Fu, 0x54u, 0x41u, 0x52u};
 #define REQ_FORMAT 1u
 #define REQ_LEN 24u
-#define BLOCK_HEADER_LEN 8u
+#define BLOCK_HEADER_LEN IOT_OTA_AGENT_BLOCK_HEADER_LEN
 
 /* MQTT's largest remaining length, less the PUBLISH topic and block header room. */
 #define MQTT_MAX_REMAINING 268435455u
@@ -48,7 +49,7 @@ static const uint8_t REQ_MAGIC[4] = {0x4Fu, 0x54u, 0x41u, 0x52u};
 /* Persisted job record. */
 #define REC_MAGIC 0x4741544Fu /* "OTAG" */
 #define REC_FORMAT 1u
-#define REC_LEN 56u
+#define REC_LEN IOT_OTA_AGENT_RECORD_LEN
 
 /* Status reports on progress: one per this many percent. */
 #define PROGRESS_STEP_PCT 10u
@@ -56,15 +57,7 @@ static const uint8_t REQ_MAGIC[4] = {0x4Fu, 0x54u, 0x41u, 0x52u};
 /* How long the agent waits for the broker to take its last report before a reboot. */
 #define REBOOT_FLUSH_MS 3000u
 
-typedef struct {
-    uint32_t job_id;
-    iot_ota_component_t component;
-    iot_ota_agent_phase_t phase;
-    iot_ota_reason_t reason;
-    uint32_t size;
-    iot_ota_version_t version;
-    uint8_t sha256[32];
-} job_record_t;
+typedef iot_ota_agent_job_t job_record_t;
 
 /* A report or a request built under the lock and published after it. */
 typedef struct {
@@ -531,37 +524,51 @@ done:
     send_outbox(a, &out);
 }
 
+static iot_status_t parse_block(const uint8_t *p, size_t len, iot_ota_agent_block_t *blk)
+{
+    /* Only the header, or a length whose image bytes do not fit 32 bits. */
+    if (len <= BLOCK_HEADER_LEN || (uint64_t)(len - BLOCK_HEADER_LEN) > UINT32_MAX) {
+        return IOT_ERR_BAD_FORMAT;
+    }
+    blk->job_id = get_u32(p);
+    blk->offset = get_u32(p + 4);
+    blk->data = p + BLOCK_HEADER_LEN;
+    blk->len = (uint32_t)(len - BLOCK_HEADER_LEN);
+    return IOT_OK;
+}
+
+/* Strictly in order: a block after a gap waits for the re-request, a
+ * repeated one is dropped. The resume point then is one number. */
+static bool block_accepted(const job_record_t *job, uint32_t written,
+                           const iot_ota_agent_block_t *blk)
+{
+    return blk->job_id == job->job_id && blk->offset == written && written <= job->size &&
+           blk->len <= job->size - written;
+}
+
 static void on_block(iot_client_t *client, const iot_message_t *msg, void *user)
 {
     iot_ota_agent_t *a = user;
     outbox_t out;
-    uint32_t job_id;
-    uint32_t offset;
-    uint32_t len;
+    iot_ota_agent_block_t blk;
     iot_status_t st;
 
     (void)client;
-    if (msg->payload_len <= BLOCK_HEADER_LEN) {
+    if (parse_block(msg->payload, msg->payload_len, &blk) != IOT_OK) {
         return;
     }
-    job_id = get_u32(msg->payload);
-    offset = get_u32(msg->payload + 4);
-    len = (uint32_t)(msg->payload_len - BLOCK_HEADER_LEN);
     memset(&out, 0, sizeof(out));
     iot_port_mutex_lock(&a->lock);
-    /* Strictly in order: a block after a gap waits for the re-request, a
-     * repeated one is dropped. The resume point then is one number. */
-    if (a->phase != IOT_OTA_AGENT_DOWNLOADING || job_id != a->rec.job_id ||
-        offset != a->written || len > a->rec.size - a->written) {
+    if (a->phase != IOT_OTA_AGENT_DOWNLOADING || !block_accepted(&a->rec, a->written, &blk)) {
         iot_port_mutex_unlock(&a->lock);
         return;
     }
-    st = iot_ota_write(a->rec.component, offset, msg->payload + BLOCK_HEADER_LEN, len);
+    st = iot_ota_write(a->rec.component, blk.offset, blk.data, blk.len);
     if (st != IOT_OK) {
         fail(a, IOT_OTA_REASON_STORAGE, st, &out);
         goto done;
     }
-    a->written += len;
+    a->written += blk.len;
     a->last_rx_ms = iot_port_time_ms();
     if (a->cfg.progress != NULL) {
         a->cfg.progress(a->phase, a->written, a->rec.size, a->cfg.progress_user);
@@ -888,4 +895,35 @@ iot_status_t iot_ota_agent_stop(iot_ota_agent_t *a)
     iot_port_mutex_destroy(&a->lock);
     a->used = false;
     return IOT_OK;
+}
+
+/* ---- test hooks (ota_agent_internal.h): thin wrappers, not exported ---- */
+
+iot_status_t iot_ota_agent_test_parse_job(const uint8_t *p, size_t len, iot_ota_agent_job_t *job)
+{
+    return parse_job(p, len, job);
+}
+
+iot_status_t iot_ota_agent_test_parse_block(const uint8_t *p, size_t len,
+                                            iot_ota_agent_block_t *block)
+{
+    return parse_block(p, len, block);
+}
+
+bool iot_ota_agent_test_block_accepted(const iot_ota_agent_job_t *job, uint32_t written,
+                                       const iot_ota_agent_block_t *block)
+{
+    return block_accepted(job, written, block);
+}
+
+iot_status_t iot_ota_agent_test_decode_record(const uint8_t *b, size_t len,
+                                              iot_ota_agent_job_t *job)
+{
+    return record_decode(b, len, job);
+}
+
+void iot_ota_agent_test_encode_record(const iot_ota_agent_job_t *job,
+                                      uint8_t b[IOT_OTA_AGENT_RECORD_LEN])
+{
+    record_encode(job, b);
 }

@@ -167,42 +167,69 @@ static CK_RV rsa_part(const p11_obj_t *o, int which, size_t *len)
     return CKR_OK;
 }
 
-/* The TLV of one element of a certificate's TBSCertificate: 0 serial
- * number, 1 issuer, 2 subject. */
-static CK_RV cert_field(const p11_obj_t *o, int which, size_t *len)
+/* The TLVs of a certificate's serial number (INTEGER), issuer and subject
+ * (SEQUENCE: Name), found in its TBSCertificate (RFC 5280 4.1). The
+ * certificate must be one SEQUENCE covering `len` exactly. IOT_OK, or
+ * IOT_ERR_BAD_FORMAT when it is not shaped so. */
+static iot_status_t cert_fields(const uint8_t *der, size_t len, iot_der_t fields[3])
 {
-    static const int positions[3] = { 0, 2, 4 }; /* serial, sig, issuer, validity, subject */
+    /* Element positions in TBSCertificate after the optional [0] version:
+     * serial, signature, issuer, validity, subject. */
+    static const int positions[3] = { 0, 2, 4 };
+    static const uint8_t tags[3] = { IOT_DER_INTEGER, IOT_DER_SEQUENCE, IOT_DER_SEQUENCE };
     iot_der_t d;
     iot_der_t cert;
     iot_der_t tbs;
     iot_der_t skip;
-    const uint8_t *start = NULL;
-    size_t cert_len = 0;
+    int f = 0;
     int i;
+
+    d.p = der;
+    d.end = der + len;
+    if (iot_der_get(&d, IOT_DER_SEQUENCE, &cert) != IOT_OK || d.p != d.end ||
+        iot_der_get(&cert, IOT_DER_SEQUENCE, &tbs) != IOT_OK) {
+        return IOT_ERR_BAD_FORMAT;
+    }
+    if (iot_der_peek(&tbs) == (int)IOT_DER_CONTEXT(0) &&
+        iot_der_get(&tbs, IOT_DER_CONTEXT(0), &skip) != IOT_OK) {
+        return IOT_ERR_BAD_FORMAT;
+    }
+    for (i = 0; i <= positions[2]; i++) {
+        int tag = iot_der_peek(&tbs);
+        const uint8_t *start = tbs.p;
+
+        if (tag < 0 || iot_der_get(&tbs, (uint8_t)tag, &skip) != IOT_OK) {
+            return IOT_ERR_BAD_FORMAT;
+        }
+        if (i == positions[f]) {
+            if (tag != (int)tags[f]) {
+                return IOT_ERR_BAD_FORMAT;
+            }
+            fields[f].p = start;
+            fields[f].end = tbs.p;
+            f++;
+        }
+    }
+    return IOT_OK;
+}
+
+/* The TLV of one element of a stored certificate: 0 serial number, 1
+ * issuer, 2 subject. C_CreateObject accepts only values cert_fields()
+ * can take apart, so a failure here means a damaged store. */
+static CK_RV cert_field(const p11_obj_t *o, int which, size_t *len)
+{
+    iot_der_t fields[3];
+    size_t cert_len = 0;
     iot_status_t st;
 
     st = iot_keystore_load(o->info.id, g_cert, sizeof(g_cert), &cert_len);
     if (st != IOT_OK) {
         return p11_from_status(st);
     }
-    d.p = g_cert;
-    d.end = g_cert + cert_len;
-    if (iot_der_get(&d, IOT_DER_SEQUENCE, &cert) != IOT_OK ||
-        iot_der_get(&cert, IOT_DER_SEQUENCE, &tbs) != IOT_OK) {
+    if (cert_fields(g_cert, cert_len, fields) != IOT_OK) {
         return CKR_DEVICE_ERROR;
     }
-    if (iot_der_peek(&tbs) == (int)IOT_DER_CONTEXT(0) &&
-        iot_der_get(&tbs, IOT_DER_CONTEXT(0), &skip) != IOT_OK) {
-        return CKR_DEVICE_ERROR;
-    }
-    for (i = 0; i <= positions[which]; i++) {
-        int tag = iot_der_peek(&tbs);
-        start = tbs.p;
-        if (tag < 0 || iot_der_get(&tbs, (uint8_t)tag, &skip) != IOT_OK) {
-            return CKR_DEVICE_ERROR;
-        }
-    }
-    return put(start, (size_t)(tbs.p - start), len);
+    return put(fields[which].p, (size_t)(fields[which].end - fields[which].p), len);
 }
 
 static CK_RV ec_params(const p11_obj_t *o, size_t *len)
@@ -597,6 +624,7 @@ typedef struct {
     bytes_t ec_params;
     bytes_t ec_point;
     bytes_t app; /* CKA_APPLICATION and CKA_OBJECT_ID of data objects */
+    bytes_t cert_attr[3]; /* CKA_SERIAL_NUMBER, CKA_ISSUER, CKA_SUBJECT as given */
     size_t nbools;
     struct {
         CK_ATTRIBUTE_TYPE type;
@@ -703,12 +731,15 @@ static CK_RV tmpl_one(const CK_ATTRIBUTE *a, tmpl_t *t)
     case CKA_APPLICATION:
     case CKA_OBJECT_ID:
         return (a->ulValueLen > 0u) ? get_bytes(a, &t->app) : CKR_OK;
-    case CKA_SUBJECT:
-    case CKA_ISSUER:
     case CKA_SERIAL_NUMBER:
+        return get_bytes(a, &t->cert_attr[0]);
+    case CKA_ISSUER:
+        return get_bytes(a, &t->cert_attr[1]);
+    case CKA_SUBJECT:
+        /* Certificates: must match CKA_VALUE (create_stored); keys: not kept. */
+        return get_bytes(a, &t->cert_attr[2]);
     case CKA_START_DATE:
     case CKA_END_DATE:
-        /* Certificates: derived from CKA_VALUE; keys: not kept. */
         return CKR_OK;
     default:
         return CKR_ATTRIBUTE_TYPE_INVALID;
@@ -724,9 +755,20 @@ static CK_RV tmpl_parse(const CK_ATTRIBUTE *attrs, CK_ULONG n, tmpl_t *t)
         return CKR_ARGUMENTS_BAD;
     }
     for (i = 0; i < n; i++) {
+        CK_ULONG j;
         CK_RV rv;
         if (attrs[i].pValue == NULL && attrs[i].ulValueLen > 0u) {
             return CKR_ATTRIBUTE_VALUE_INVALID;
+        }
+        /* The same attribute twice must say the same thing: otherwise the
+         * object would not be what one of them asked for. */
+        for (j = 0; j < i; j++) {
+            if (attrs[j].type == attrs[i].type &&
+                (attrs[j].ulValueLen != attrs[i].ulValueLen ||
+                 (attrs[i].ulValueLen > 0u &&
+                  memcmp(attrs[j].pValue, attrs[i].pValue, attrs[i].ulValueLen) != 0))) {
+                return CKR_TEMPLATE_INCONSISTENT;
+            }
         }
         rv = tmpl_one(&attrs[i], t);
         if (rv != CKR_OK) {
@@ -923,6 +965,33 @@ static CK_RV create_key(const tmpl_t *t, iot_key_id_t *id)
                                        : create_ec_public(t, type, id);
 }
 
+/* A certificate's CKA_VALUE must be an X.509 certificate whose serial
+ * number, issuer and subject can be found: the token derives those three
+ * attributes from it on every read (PKCS#11 v2.40 4.6.3 has the
+ * application supply CKA_SUBJECT; here it may, and then it, like
+ * CKA_ISSUER and CKA_SERIAL_NUMBER, must equal what the certificate says,
+ * because the token cannot keep a different value). */
+static CK_RV check_cert(const tmpl_t *t)
+{
+    iot_der_t fields[3];
+    size_t i;
+
+    if (t->value.len == 0u || cert_fields(t->value.p, t->value.len, fields) != IOT_OK) {
+        IOT_LOGW(LOG_MOD, "CKA_VALUE is not an X.509 certificate");
+        return CKR_ATTRIBUTE_VALUE_INVALID;
+    }
+    for (i = 0; i < 3u; i++) {
+        size_t n = (size_t)(fields[i].end - fields[i].p);
+        if (t->cert_attr[i].set &&
+            (t->cert_attr[i].len != n ||
+             (n > 0u && memcmp(t->cert_attr[i].p, fields[i].p, n) != 0))) {
+            IOT_LOGW(LOG_MOD, "certificate attribute %u differs from CKA_VALUE", (unsigned)i);
+            return CKR_ATTRIBUTE_VALUE_INVALID;
+        }
+    }
+    return CKR_OK;
+}
+
 static CK_RV create_stored(const tmpl_t *t, iot_key_id_t *id)
 {
     uint32_t usage = 0;
@@ -941,8 +1010,9 @@ static CK_RV create_stored(const tmpl_t *t, iot_key_id_t *id)
         if (t->cert_type != CKC_X_509) {
             return CKR_ATTRIBUTE_VALUE_INVALID;
         }
-        if (t->value.len == 0u) {
-            return CKR_ATTRIBUTE_VALUE_INVALID;
+        rv = check_cert(t);
+        if (rv != CKR_OK) {
+            return rv;
         }
         return p11_from_status(iot_keystore_save(IOT_OBJ_CERTIFICATE, t->label, t->value.p,
                                                  t->value.len, 0u, id));

@@ -1,9 +1,15 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
 """Writes the seed corpus of the fuzz targets: valid inputs, built from the
-specifications (MQTT 3.1.1 packets by hand, keys with the openssl command).
+specifications (MQTT 3.1.1 packets by hand, keys with the openssl command,
+MCUboot images from tests/ota/, OTA messages from doc/ota-protocol.md).
 
-    python3 tests/fuzz/gen_corpus.py [tests/fuzz/corpus]
+    python3 tests/fuzz/gen_corpus.py [tests/fuzz/corpus [GROUP...]]
+
+GROUP is mqtt, keys, ota_image, ota_protocol or pkcs11_template (default:
+all). The seeds
+of attest_verify are real SDK tokens, written by the gen_attest_seeds
+program of the posix-fuzz build (see doc/testing.md).
 
 Seeds are named seed-*; files named crash-* are regression inputs from
 crashes found and must be kept. Keys are generated afresh on every run, so
@@ -173,6 +179,134 @@ def record_seeds(scalar, point, cert):
     put("keystore_record", "data", record(5, 0, 9, 0, 0, b"", b"opaque"))
 
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+OTA_VECTORS = os.path.join(HERE, "..", "ota")
+
+
+def ota_image_seeds():
+    """The imgtool vectors behind the 3-byte prefix of fuzz_ota_image.c:
+    chunk-size seed (2 bytes), then the mode (bits 0-1 zero: also streamed
+    through iot_ota_write; bits 2-7: which read fails, 0 none)."""
+    for name in ("imgtool-1.2.3+4-sc7.bin", "imgtool-2.0.0.bin"):
+        with open(os.path.join(OTA_VECTORS, name), "rb") as f:
+            img = f.read()
+        base = name[:-4]
+        put("ota_image", base + "-stream", b"\x00\x01\x00" + img)
+        put("ota_image", base + "-stream-big-chunks", b"\xa5\x5a\x00" + img)
+        put("ota_image", base + "-memory", b"\x00\x00\x01" + img)
+        put("ota_image", base + "-read-fails", b"\x00\x00\x0d" + img)
+
+
+def ota_job(job_id, size, version, sha, image_id, component=1):
+    major, minor, rev, build = version
+    return (b"OTAJ" + struct.pack("<BBHIIBBHI", 1, component, 0, job_id, size, major, minor, rev,
+                                  build) + sha + bytes([len(image_id)]) + image_id)
+
+
+def ota_record(job_id, size, version, sha, component=1, phase=1, reason=0):
+    major, minor, rev, build = version
+    return (struct.pack("<IBBBBIIBBHI", 0x4741544F, 1, component, phase, reason, job_id, size,
+                        major, minor, rev, build) + sha)
+
+
+def ota_protocol_seeds():
+    """doc/ota-protocol.md: job notifications, block messages, job records."""
+    sha = bytes(range(32))
+    put("ota_protocol", "job", ota_job(7, 4180, (2, 0, 0, 0), sha, b"fw-2.0.0.bin"))
+    put("ota_protocol", "job-no-image-id", ota_job(1, 1, (1, 2, 3, 4), sha, b"", component=0))
+    put("ota_protocol", "job-longest-image-id", ota_job(0xFFFFFFFF, 0xFFFFFFFF, (255, 255, 65535,
+                        0xFFFFFFFF), sha, b"i" * 64))
+    put("ota_protocol", "block-first", struct.pack("<II", 7, 0) + bytes(range(256)) * 12)
+    put("ota_protocol", "block-last", struct.pack("<II", 7, 4096) + bytes(84))
+    put("ota_protocol", "record-downloading", ota_record(7, 4180, (2, 0, 0, 0), sha))
+    put("ota_protocol", "record-failed", ota_record(9, 100, (3, 1, 0, 0), sha, component=0, phase=7,
+                                                    reason=7))
+
+
+# fuzz_pkcs11_template.c: attribute types by their index in k_types.
+P11 = {name: i for i, name in enumerate((
+    "CLASS", "TOKEN", "PRIVATE", "LABEL", "APPLICATION", "VALUE", "OBJECT_ID", "CERTIFICATE_TYPE",
+    "ISSUER", "SERIAL_NUMBER", "TRUSTED", "CERTIFICATE_CATEGORY", "KEY_TYPE", "SUBJECT", "ID",
+    "SENSITIVE", "ENCRYPT", "DECRYPT", "WRAP", "UNWRAP", "SIGN", "VERIFY", "DERIVE", "START_DATE",
+    "END_DATE", "MODULUS", "MODULUS_BITS", "PUBLIC_EXPONENT", "VALUE_LEN", "EXTRACTABLE", "LOCAL",
+    "NEVER_EXTRACTABLE", "ALWAYS_SENSITIVE", "MODIFIABLE", "COPYABLE", "DESTROYABLE", "EC_PARAMS",
+    "EC_POINT", "ALWAYS_AUTHENTICATE", "PUBLIC_KEY_INFO", "ALLOWED_MECHANISMS"))}
+P256_OID = bytes.fromhex("06082a8648ce3d030107")
+
+
+def p11_attr(name, value=b"", null=False, length=None):
+    n = len(value) if length is None else length
+    head = bytes([P11[name]])
+    if null:
+        return head + bytes([0xFF, n])
+    if n >= 0xFE:
+        return head + bytes([0xFE]) + struct.pack("<H", n) + value
+    return head + bytes([n]) + value
+
+
+def p11_ulong(v):
+    return struct.pack("<Q", v)  # CK_ULONG on the 64-bit hosts the fuzzer runs on
+
+
+def p11_op(op, attrs, which=None):
+    out = bytes([op]) + (bytes([which]) if which is not None else b"") + bytes([len(attrs)])
+    return out + b"".join(attrs)
+
+
+def pkcs11_template_seeds():
+    """Operations of fuzz_pkcs11_template.c: 0 create, 1 find, 2 get (object index, then
+    lengths only). Objects 0-4 are the target's own: certificate, data, secret key, public
+    key, private key."""
+    with open(os.path.join(HERE, "corpus", "key_der", "seed-p256-cert.der"), "rb") as f:
+        cert = f.read()
+    with open(os.path.join(HERE, "corpus", "key_der", "seed-p256-pub.der"), "rb") as f:
+        point = f.read()[-65:]
+    create_cert = p11_op(0, [p11_attr("CLASS", p11_ulong(1)), p11_attr("CERTIFICATE_TYPE", p11_ulong(0)),
+                             p11_attr("LABEL", b"fz-cert"), p11_attr("VALUE", cert)])
+    put("pkcs11_template", "create-certificate", create_cert + p11_op(2, [
+        p11_attr("SUBJECT", length=200), p11_attr("ISSUER", length=200),
+        p11_attr("SERIAL_NUMBER", length=40), p11_attr("VALUE", null=True)], which=5))
+    put("pkcs11_template", "create-data", p11_op(0, [
+        p11_attr("CLASS", p11_ulong(0)), p11_attr("LABEL", b"fz-data"), p11_attr("VALUE", b"x=1"),
+        p11_attr("PRIVATE", b"\x00")]))
+    put("pkcs11_template", "create-ec-public", p11_op(0, [
+        p11_attr("CLASS", p11_ulong(2)), p11_attr("KEY_TYPE", p11_ulong(3)),
+        p11_attr("EC_PARAMS", P256_OID), p11_attr("EC_POINT", b"\x04\x41" + point),
+        p11_attr("LABEL", b"fz-pub"), p11_attr("VERIFY", b"\x01")]))
+    put("pkcs11_template", "create-ec-private", p11_op(0, [
+        p11_attr("CLASS", p11_ulong(3)), p11_attr("KEY_TYPE", p11_ulong(3)),
+        p11_attr("EC_PARAMS", P256_OID), p11_attr("VALUE", bytes(range(1, 33))),
+        p11_attr("LABEL", b"fz-priv"), p11_attr("SIGN", b"\x01"), p11_attr("ID", b"\x07")]))
+    put("pkcs11_template", "create-secret", p11_op(0, [
+        p11_attr("CLASS", p11_ulong(4)), p11_attr("KEY_TYPE", p11_ulong(0x10)),
+        p11_attr("VALUE", bytes(16)), p11_attr("LABEL", b"fz-psk")]))
+    put("pkcs11_template", "find", p11_op(1, [p11_attr("CLASS", p11_ulong(1))]) +
+        p11_op(1, [p11_attr("LABEL", b"pair"), p11_attr("TOKEN", b"\x01")]) +
+        p11_op(1, [p11_attr("ID", b"\xa1\xb2")]) + p11_op(1, []))
+    put("pkcs11_template", "get-every-object", b"".join(
+        p11_op(2, [p11_attr("CLASS", length=8), p11_attr("LABEL", length=64), p11_attr("VALUE", length=16),
+                   p11_attr("EC_POINT", null=True), p11_attr("KEY_TYPE", length=8),
+                   p11_attr("ALLOWED_MECHANISMS", length=64), p11_attr("PUBLIC_KEY_INFO", length=128)],
+               which=i) for i in range(5)))
+    # The key store's outer check accepts this certificate; its TBSCertificate has no
+    # issuer or subject (C_CreateObject must refuse it; it used to store it).
+    hollow = bytes.fromhex("300d3003020101300306012a030100")
+    put("pkcs11_template", "certificate-without-subject", p11_op(0, [
+        p11_attr("CLASS", p11_ulong(1)), p11_attr("CERTIFICATE_TYPE", p11_ulong(0)),
+        p11_attr("LABEL", b"hollow"), p11_attr("VALUE", hollow)]) + p11_op(2, [
+        p11_attr("SUBJECT", length=64)], which=5))
+
+
 if __name__ == "__main__":
-    mqtt_seeds()
-    key_seeds()
+    groups = sys.argv[2:] or ["mqtt", "keys", "ota_image", "ota_protocol", "pkcs11_template"]
+    if "mqtt" in groups:
+        mqtt_seeds()
+    if "keys" in groups:
+        key_seeds()
+    if "ota_image" in groups:
+        ota_image_seeds()
+    if "ota_protocol" in groups:
+        ota_protocol_seeds()
+    if "pkcs11_template" in groups:
+        pkcs11_template_seeds()
+

@@ -848,6 +848,91 @@ static void test_certificates_and_data(void **state)
     assert_int_equal(count_objects(h, NULL, 0), 3);
 }
 
+/* A certificate value the key store's outer check accepts but whose
+ * TBSCertificate holds no issuer or subject (only a serial number), once
+ * stored, made every later read of CKA_SUBJECT, CKA_ISSUER or
+ * CKA_SERIAL_NUMBER fail with CKR_DEVICE_ERROR (fuzz_pkcs11_template found
+ * the same with a damaged issuer: corpus crash-03ada265...). C_CreateObject now refuses
+ * it, and a given CKA_SUBJECT / CKA_ISSUER / CKA_SERIAL_NUMBER must be the
+ * certificate's own. */
+static void test_certificate_fields_required(void **state)
+{
+    /* SEQUENCE { SEQUENCE { INTEGER 1 }, SEQUENCE { OID 1.2 }, BIT STRING '' } */
+    static const uint8_t hollow[] = { 0x30, 0x0D, 0x30, 0x03, 0x02, 0x01, 0x01, 0x30, 0x03,
+                                      0x06, 0x01, 0x2A, 0x03, 0x01, 0x00 };
+    CK_SESSION_HANDLE h = open_rw(false);
+    CK_OBJECT_CLASS cert_class = CKO_CERTIFICATE;
+    CK_CERTIFICATE_TYPE x509 = CKC_X_509;
+    uint8_t der[1024];
+    size_t der_len = cert_der(der, sizeof(der));
+    uint8_t subject[200];
+    uint8_t serial[40];
+    CK_OBJECT_HANDLE cert = 0;
+    CK_ATTRIBUTE cert_t[] = {
+        { CKA_CLASS, &cert_class, sizeof(cert_class) },
+        { CKA_CERTIFICATE_TYPE, &x509, sizeof(x509) },
+        { CKA_LABEL, S("device"), 6 },
+        { CKA_VALUE, (void *)hollow, sizeof(hollow) },
+        { CKA_SUBJECT, subject, 0 },
+        { CKA_SERIAL_NUMBER, serial, 0 },
+    };
+    CK_ATTRIBUTE get[] = {
+        { CKA_SUBJECT, subject, sizeof(subject) },
+        { CKA_SERIAL_NUMBER, serial, sizeof(serial) },
+    };
+
+    (void)state;
+    assert_int_equal(f->C_CreateObject(h, cert_t, 4, &cert), CKR_ATTRIBUTE_VALUE_INVALID);
+    assert_int_equal(count_objects(h, NULL, 0), 0);
+
+    /* The real certificate: its own subject and serial are read back... */
+    cert_t[3].pValue = der;
+    cert_t[3].ulValueLen = der_len;
+    assert_int_equal(f->C_CreateObject(h, cert_t, 4, &cert), CKR_OK);
+    assert_int_equal(f->C_GetAttributeValue(h, cert, get, 2), CKR_OK);
+    assert_int_equal(f->C_DestroyObject(h, cert), CKR_OK);
+    /* ...accepted when given, and refused when they differ. */
+    cert_t[4].ulValueLen = get[0].ulValueLen;
+    cert_t[5].ulValueLen = get[1].ulValueLen;
+    assert_int_equal(f->C_CreateObject(h, cert_t, 6, &cert), CKR_OK);
+    assert_int_equal(f->C_DestroyObject(h, cert), CKR_OK);
+    subject[get[0].ulValueLen - 1u] ^= 1u;
+    assert_int_equal(f->C_CreateObject(h, cert_t, 6, &cert), CKR_ATTRIBUTE_VALUE_INVALID);
+    subject[get[0].ulValueLen - 1u] ^= 1u;
+    cert_t[5].ulValueLen = get[1].ulValueLen - 1u;
+    assert_int_equal(f->C_CreateObject(h, cert_t, 6, &cert), CKR_ATTRIBUTE_VALUE_INVALID);
+    assert_int_equal(count_objects(h, NULL, 0), 0);
+}
+
+/* One attribute twice in a template with different values: the object
+ * would contradict one of them (fuzz_pkcs11_template made a certificate
+ * while a second CKA_CLASS named another class). The same value twice is
+ * harmless and accepted. */
+static void test_attribute_given_twice(void **state)
+{
+    CK_SESSION_HANDLE h = open_rw(false);
+    CK_OBJECT_CLASS data_class = CKO_DATA;
+    CK_OBJECT_CLASS cert_class = CKO_CERTIFICATE;
+    CK_OBJECT_HANDLE o = 0;
+    CK_ATTRIBUTE t[] = {
+        { CKA_CLASS, &data_class, sizeof(data_class) },
+        { CKA_LABEL, S("twice"), 5 },
+        { CKA_VALUE, S("v"), 1 },
+        { CKA_CLASS, &cert_class, sizeof(cert_class) },
+    };
+
+    (void)state;
+    assert_int_equal(f->C_CreateObject(h, t, 4, &o), CKR_TEMPLATE_INCONSISTENT);
+    t[3].type = CKA_LABEL;
+    t[3].pValue = S("other");
+    t[3].ulValueLen = 5;
+    assert_int_equal(f->C_CreateObject(h, t, 4, &o), CKR_TEMPLATE_INCONSISTENT);
+    assert_int_equal(count_objects(h, NULL, 0), 0);
+    t[3].pValue = S("twice");
+    assert_int_equal(f->C_CreateObject(h, t, 4, &o), CKR_OK);
+    assert_int_equal(count_objects(h, NULL, 0), 1);
+}
+
 /* A P-256 scalar (1..n-1) and its public point, imported as objects. */
 static void test_import_keys(void **state)
 {
@@ -1604,6 +1689,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_p384, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sign_bad_inputs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_certificates_and_data, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_certificate_fields_required, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_attribute_given_twice, setup, teardown),
         cmocka_unit_test_setup_teardown(test_import_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_generate_bad_inputs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_find_objects, setup, teardown),

@@ -4,7 +4,14 @@
  *
  * Order of checks: COSE structure and algorithm, MAC or signature (nothing
  * in an unauthenticated token is looked at), profile, nonce, lifecycle,
- * software measurements. */
+ * software measurements.
+ *
+ * Every buffer is walked by cbor_precheck() before libcbor decodes it:
+ * libcbor allocates an array or map for the count its head announces
+ * before it reads a single element, so a few bytes claiming 2^32 elements
+ * would cost gigabytes. The walk allocates nothing and refuses counts and
+ * lengths that the bytes left cannot hold, and nesting deeper than
+ * GW_CBOR_MAX_DEPTH. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +35,10 @@
 #define SW_MEASUREMENT_VALUE 2
 #define PROFILE "tag:psacertified.org,2023:psa#tfm"
 
+/* Deepest nesting of arrays, maps, tags and indefinite strings accepted
+ * (a PSA token needs 3: COSE array, claims map, software components). */
+#define GW_CBOR_MAX_DEPTH 16
+
 static int fail(char *reason, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(char *reason, size_t cap, const char *fmt, ...)
 {
@@ -37,6 +48,135 @@ static int fail(char *reason, size_t cap, const char *fmt, ...)
     (void)vsnprintf(reason, cap, fmt, ap);
     va_end(ap);
     return -1;
+}
+
+/* Items still expected at one nesting level; INDEF: until a break (0xff). */
+#define INDEF UINT64_MAX
+
+/* Walk one CBOR data item at the start of p[0, len) (RFC 8949 3) without
+ * allocating. Every array needs at least one byte per element, a map two
+ * per pair, a string its length: counts larger than the bytes left are
+ * refused, as are reserved heads, a misplaced break and nesting deeper
+ * than GW_CBOR_MAX_DEPTH. 0 when the item is well-formed in these terms
+ * (libcbor still checks the rest), -1 with `why` set otherwise. */
+static int cbor_precheck(const uint8_t *p, size_t len, const char **why)
+{
+    uint64_t pending[GW_CBOR_MAX_DEPTH + 1];
+    uint8_t string_major[GW_CBOR_MAX_DEPTH + 1]; /* indefinite string: chunks' major type */
+    int depth = 0;
+    size_t pos = 0;
+
+    pending[0] = 1;
+    string_major[0] = 0;
+    while (depth >= 0) {
+        uint8_t ib;
+        unsigned major;
+        unsigned ai;
+        uint64_t val = 0;
+        uint64_t items = 0;
+        bool indefinite = false;
+
+        if (pending[depth] == 0u) {
+            depth--;
+            continue;
+        }
+        if (pos >= len) {
+            *why = "truncated";
+            return -1;
+        }
+        ib = p[pos++];
+        if (ib == 0xFFu) {
+            if (pending[depth] != INDEF) {
+                *why = "break outside an indefinite-length item";
+                return -1;
+            }
+            depth--;
+            continue;
+        }
+        major = ib >> 5;
+        ai = ib & 0x1Fu;
+        if (pending[depth] != INDEF) {
+            pending[depth]--;
+        } else if (string_major[depth] != 0u && (major != string_major[depth] || ai == 31u)) {
+            *why = "bad chunk in an indefinite-length string";
+            return -1;
+        }
+        if (ai < 24u) {
+            val = ai;
+        } else if (ai <= 27u) {
+            size_t n = (size_t)1u << (ai - 24u);
+            size_t i;
+
+            if (len - pos < n) {
+                *why = "truncated";
+                return -1;
+            }
+            for (i = 0; i < n; i++) {
+                val = (val << 8) | p[pos + i];
+            }
+            pos += n;
+        } else if (ai == 31u && major >= 2u && major <= 5u) {
+            indefinite = true;
+        } else {
+            *why = "reserved or invalid head";
+            return -1;
+        }
+        switch (major) {
+        case 2u:
+        case 3u:
+            if (!indefinite) {
+                if (val > len - pos) {
+                    *why = "string longer than the input";
+                    return -1;
+                }
+                pos += (size_t)val;
+                continue;
+            }
+            items = INDEF;
+            break;
+        case 4u:
+        case 5u:
+            if (indefinite) {
+                items = INDEF;
+                break;
+            }
+            /* One byte at least per element, two per map entry. */
+            if (val > len - pos || (major == 5u && val > (len - pos) / 2u)) {
+                *why = "array or map count larger than the input";
+                return -1;
+            }
+            items = (major == 5u) ? val * 2u : val;
+            break;
+        case 6u:
+            items = 1; /* a tag: one item follows */
+            break;
+        default:
+            continue; /* integers and simple values: the head is all */
+        }
+        if (items == 0u) {
+            continue;
+        }
+        if (depth == GW_CBOR_MAX_DEPTH) {
+            *why = "nested too deep";
+            return -1;
+        }
+        depth++;
+        pending[depth] = items;
+        string_major[depth] = (uint8_t)((items == INDEF && major <= 3u) ? major : 0u);
+    }
+    return 0;
+}
+
+/* cbor_load() after cbor_precheck(): NULL with `why` set when the walk
+ * refused the bytes (res untouched), else what cbor_load() returns. */
+static cbor_item_t *load_checked(const uint8_t *p, size_t len, struct cbor_load_result *res,
+                                 const char **why)
+{
+    *why = NULL;
+    if (cbor_precheck(p, len, why) != 0) {
+        return NULL;
+    }
+    return cbor_load(p, len, res);
 }
 
 /* An integer item's value (uint or negint), or 0 with *ok false. */
@@ -247,6 +387,7 @@ int gw_verify_token(const uint8_t *token, size_t len, const gw_device_t *dev, co
     size_t tbs_len = 0;
     size_t hl;
     unsigned tag;
+    const char *why = NULL;
     int rc = -1;
 
     /* The COSE tag head is read here: libcbor 0.8 refuses the one-byte heads
@@ -269,7 +410,11 @@ int gw_verify_token(const uint8_t *token, size_t len, const gw_device_t *dev, co
     /* libcbor leaves res.error.position unset on some errors (seen with
      * truncated input): start from zero so the reason never prints garbage. */
     memset(&res, 0, sizeof(res));
-    cose = cbor_load(token + hl, len - hl, &res);
+    cose = load_checked(token + hl, len - hl, &res, &why);
+    if (why != NULL) {
+        fail(reason, cap, "malformed token: CBOR %s", why);
+        goto out;
+    }
     if (cose == NULL || res.error.code != CBOR_ERR_NONE) {
         fail(reason, cap, "malformed token: not CBOR (error %d at byte %zu)", (int)res.error.code,
              res.error.position + hl);
@@ -291,7 +436,7 @@ int gw_verify_token(const uint8_t *token, size_t len, const gw_device_t *dev, co
         bool ok;
         int64_t want = dev->attest_kind == GW_ATTEST_HMAC ? 5 : -7;
 
-        hdr = cbor_load(cbor_bytestring_handle(prot), cbor_bytestring_length(prot), &res);
+        hdr = load_checked(cbor_bytestring_handle(prot), cbor_bytestring_length(prot), &res, &why);
         if (hdr == NULL || res.error.code != CBOR_ERR_NONE || !cbor_isa_map(hdr) ||
             (alg = map_get(hdr, 1)) == NULL || int_value(alg, &ok) != want || !ok) {
             fail(reason, cap, "protected header does not name %s",
@@ -310,7 +455,12 @@ int gw_verify_token(const uint8_t *token, size_t len, const gw_device_t *dev, co
     }
     {
         cbor_item_t *payload = cbor_array_handle(cose)[2];
-        claims = cbor_load(cbor_bytestring_handle(payload), cbor_bytestring_length(payload), &res);
+        claims = load_checked(cbor_bytestring_handle(payload), cbor_bytestring_length(payload), &res,
+                              &why);
+        if (why != NULL) {
+            fail(reason, cap, "malformed token: payload CBOR %s", why);
+            goto out;
+        }
         if (claims == NULL || res.error.code != CBOR_ERR_NONE ||
             res.read != cbor_bytestring_length(payload)) {
             fail(reason, cap, "malformed token: payload is not one CBOR item");

@@ -213,12 +213,79 @@ static void test_sign1_accepted(void **state)
     assert_string_equal(reason, "bad signature");
 }
 
+/* Heads that announce far more elements than the token has bytes (the
+ * 2^32-element array a fuzzer found made libcbor ask for gigabytes before
+ * it read one element) and nesting deeper than 16 are refused by the walk
+ * that runs before libcbor, with its own reason, in the outer token and in
+ * the protected header alike. */
+static void test_huge_counts_refused_cheaply(void **state)
+{
+    /* tag 17, array of 2^32 elements, then two bytes */
+    static const uint8_t huge_array[] = { 0xD1, 0x9B, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
+                                          0x00, 0x00 };
+    /* tag 17, array of 4: protected header = a map claiming 2^31 pairs */
+    static const uint8_t huge_map_in_header[] = { 0xD1, 0x84, 0x45, 0xBA, 0x80, 0x00, 0x00, 0x00,
+                                                  0xA0, 0x40, 0x40 };
+    /* tag 17, array of 2^27 elements (1 GiB of pointers): a count libcbor could allocate */
+    static const uint8_t big_array[] = { 0xD1, 0x9A, 0x08, 0x00, 0x00, 0x00, 0x00 };
+    /* tag 17, a byte string claiming 2^40 bytes */
+    static const uint8_t long_string[] = { 0xD1, 0x5B, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00 };
+    uint8_t deep[64];
+    gw_device_t d;
+    uint8_t nonce[32];
+    char reason[256];
+    size_t i;
+
+    (void)state;
+    hmac_device(&d);
+    memset(nonce, 0x42, sizeof(nonce));
+
+    assert_int_equal(gw_verify_token(huge_array, sizeof(huge_array), &d, nonce, sizeof(nonce), &g_cfg,
+                                     reason, sizeof(reason)),
+                     -1);
+    assert_string_equal(reason, "malformed token: CBOR array or map count larger than the input");
+    assert_int_equal(gw_verify_token(big_array, sizeof(big_array), &d, nonce, sizeof(nonce), &g_cfg,
+                                     reason, sizeof(reason)),
+                     -1);
+    assert_string_equal(reason, "malformed token: CBOR array or map count larger than the input");
+    assert_int_equal(gw_verify_token(long_string, sizeof(long_string), &d, nonce, sizeof(nonce), &g_cfg,
+                                     reason, sizeof(reason)),
+                     -1);
+    assert_string_equal(reason, "malformed token: CBOR string longer than the input");
+    /* The header walk refuses the map: the algorithm is then not found. */
+    assert_int_equal(gw_verify_token(huge_map_in_header, sizeof(huge_map_in_header), &d, nonce,
+                                     sizeof(nonce), &g_cfg, reason, sizeof(reason)),
+                     -1);
+    assert_non_null(strstr(reason, "protected header does not name"));
+
+    /* 17 nested one-element arrays: one too deep. 16 pass the walk (and
+     * are then refused as not a COSE message). */
+    deep[0] = 0xD1;
+    for (i = 1; i <= 17; i++) {
+        deep[i] = 0x81;
+    }
+    deep[18] = 0x00;
+    assert_int_equal(gw_verify_token(deep, 19, &d, nonce, sizeof(nonce), &g_cfg, reason, sizeof(reason)),
+                     -1);
+    assert_string_equal(reason, "malformed token: CBOR nested too deep");
+    assert_int_equal(gw_verify_token(deep + 1, 18, &d, nonce, sizeof(nonce), &g_cfg, reason,
+                                     sizeof(reason)),
+                     -1);
+    assert_non_null(strstr(reason, "not a tagged COSE message"));
+    deep[1] = 0xD1;
+    assert_int_equal(gw_verify_token(deep + 1, 18, &d, nonce, sizeof(nonce), &g_cfg, reason,
+                                     sizeof(reason)),
+                     -1);
+    assert_string_equal(reason, "malformed token: not [protected, unprotected, payload, tag]");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_mac0_accepted_and_every_flip_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reasons, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sign1_accepted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_huge_counts_refused_cheaply, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
