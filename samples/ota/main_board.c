@@ -84,8 +84,13 @@ extern const size_t g_ota_verify_key_pem_len;
 #define COMPONENT IOT_OTA_COMPONENT_NONSECURE
 #define PORT_COMPONENT ((iot_port_fw_component_t)IOT_OTA_COMPONENT_NONSECURE)
 
-/* A block message: the block, its topic and the MQTT and protocol headers. */
-static uint8_t g_rx[OTA_BLOCK_SIZE + 256];
+/* A block message holds the block, its topic and the MQTT and protocol
+ * headers: blocks too large for the client's receive buffer need a larger
+ * one, lent at connect. */
+#define OTA_RX_NEEDED (OTA_BLOCK_SIZE + 256)
+#if OTA_RX_NEEDED > IOT_CONFIG_MQTT_RX_BUFFER_SIZE
+static uint8_t g_rx[OTA_RX_NEEDED];
+#endif
 static iot_client_t *g_client;
 static bool g_reboot;
 static uint32_t g_t_download;  /* first block requested (ms) */
@@ -308,8 +313,10 @@ static iot_status_t connect_broker(const iot_tls_config_t *tls)
     co.client_id = OTA_DEVICE_ID;
     co.tls = tls;
     co.keep_alive_s = 30;
+#if OTA_RX_NEEDED > IOT_CONFIG_MQTT_RX_BUFFER_SIZE
     co.rx_buffer = g_rx;
     co.rx_buffer_size = sizeof(g_rx);
+#endif
     co.backoff_base_ms = 200;
     co.backoff_max_ms = 2000;
     co.on_event = on_event;
