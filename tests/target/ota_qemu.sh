@@ -61,6 +61,8 @@ case "$mode" in update|corrupted) ;; *) fail "unknown mode $mode" ;; esac
 [ -f "$pki/psk.hex" ] || fail "no test PKI in $pki"
 # QEMU starts the relay itself (no shell, no PATH lookup): the interpreter by its real path.
 python=$("$python" -c 'import sys; print(sys.executable)') || fail "python3 does not run"
+# The command is one -nic option value, split by QEMU at spaces and commas.
+case "$python$relay" in *[[:space:],]*) fail "no spaces or commas allowed in $python and $relay" ;; esac
 
 # The 2.0.0 image; in MODE corrupted one payload byte changes after signing.
 head -c "$payload" /dev/urandom >"$state/app.bin"
