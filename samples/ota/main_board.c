@@ -75,6 +75,14 @@
 #define OTA_JOB_TIMEOUT_MS 600000u
 #endif
 
+/* The broker sends each block message in one TLS record, and the board's
+ * Mbed TLS takes records of at most 4 KiB of plaintext
+ * (MBEDTLS_SSL_IN_CONTENT_LEN, ports/common/mbedtls/iot_mbedtls_config.h):
+ * a larger message ends the connection (record too long) at every attempt. */
+#if OTA_BLOCK_SIZE + 256 > 4096
+#error "OTA_BLOCK_SIZE: a block message must fit one 4 KiB TLS record"
+#endif
+
 /* Generated at build time (samples/ota/CMakeLists.txt, bin2c.cmake). */
 extern const uint8_t g_ota_factory_image[]; /* the factory image, signed (1.0.0) */
 extern const size_t g_ota_factory_image_len;
