@@ -6,9 +6,10 @@
 #   2. per firmware image: text/data/bss after the link, heap and stack
 #      regions, flash and RAM;
 #   3. the telemetry image (SDK + Mbed TLS + lwIP + port), the key store
-#      test image and the OTA test image by component, from their link
-#      maps: what each part (SDK core modules, port, Mbed TLS, lwIP, C
-#      library, application) contributes to the linked image;
+#      test image, the OTA test image and the OTA sample (OTA agent over
+#      MQTT and TLS) by component, from their link maps: what each part
+#      (SDK core modules, port, Mbed TLS, lwIP, C library, application)
+#      contributes to the linked image;
 #   4. the firmware-update region (IOT_FW_SLOTS) each board reserves for
 #      the RAM stand-in's image areas, outside the images' RAM.
 # Usage: tools/size_boards.sh [--no-build]
@@ -146,7 +147,7 @@ for b in "${boards[@]}"; do
   done
   echo
   for map in "$dir/samples/telemetry/telemetry.map" "$dir/tests/target/target_keys_board.map" \
-             "$dir/tests/target/target_ota_board.map"; do
+             "$dir/tests/target/target_ota_board.map" "$dir/samples/ota/ota_device.map"; do
     [ -f "$map" ] || continue
     echo "The $(basename "$map" .map) image by component (linked, from its link map):"
     echo
@@ -175,4 +176,4 @@ for b in "${boards[@]}"; do
   echo
 done
 echo "Heap and stack are reserved regions: linker defaults 64 KiB heap and 16 KiB stack;"
-echo "the telemetry images set 20 KiB of heap (Mbed TLS and stdio) and 8 KiB of stack."
+echo "the telemetry and OTA sample images set 20 KiB of heap (Mbed TLS, PSA Crypto and stdio) and 8 KiB of stack."

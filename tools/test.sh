@@ -5,7 +5,8 @@
 #   3. corstone300 / corstone310: the core, blinky and the portable unit tests
 #      cross-built for each board; on corstone300 they run in QEMU (mps3-an547),
 #      with the telemetry firmware talking TLS to a private mosquitto
-#      (board.telemetry_qemu, board.telemetry_qemu_mtls)
+#      (board.telemetry_qemu, board.telemetry_qemu_mtls) and the OTA sample
+#      updated over MQTT by iot-ota-serve (board.ota_qemu)
 # Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
