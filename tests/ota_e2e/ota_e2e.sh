@@ -121,9 +121,22 @@ result_of() {
   sed -n "s/^RESULT device=$2 state=\([a-z?]*\) reason=\([A-Z_]*\) .*/\1 \2/p" "$1"
 }
 
+# wait_pid PID [LIMIT_S]: its exit status; a process still running after
+# LIMIT_S seconds (default 180) is killed and counts as 124, so that a stuck
+# process fails its scenario with a message instead of hanging the test.
 wait_pid() {
-  local rc=0
-  wait "$1" || rc=$?
+  local pid=$1 limit=${2:-180} rc=0 deadline
+  deadline=$(( $(now_ms) + limit * 1000 ))
+  while kill -0 "$pid" 2>/dev/null && [ "$(proc_state "$pid")" != Z ]; do
+    if [ "$(now_ms)" -ge "$deadline" ]; then
+      echo "ota_e2e: process $pid still running after $limit s: killed" >&2
+      kill -KILL "$pid" 2>/dev/null
+      wait "$pid" 2>/dev/null
+      return 124
+    fi
+    sleep 0.05
+  done
+  wait "$pid" || rc=$?
   return $rc
 }
 
@@ -245,6 +258,10 @@ scenario_fleet() {
     [ "$(result_of "$work/fleet.serve" "$n")" = "succeeded NONE" ] || fail "fleet: $n: $(result_of "$work/fleet.serve" "$n")"
     active_is "$work/$n" "$work/v2.img" || fail "fleet: $n does not run 2.0.0"
   done
+  if [ "$failures" -ne "$scenario_failures" ]; then
+    for n in "${names[@]}"; do echo "--- $n.log (last 8 lines)" >&2; tail -n 8 "$work/$n.log" >&2; done
+    echo "--- fleet.serve" >&2; tail -n 20 "$work/fleet.serve" >&2
+  fi
   ok "fleet: ${#names[@]} devices updated at once by one server"
 }
 
