@@ -55,38 +55,42 @@ typedef struct {
     uint8_t return_code;
 } pending_t;
 
+/* Field order is for code size: Thumb's 16-bit loads and stores reach only
+ * 31 bytes (bytes), 62 (halfwords) and 124 (words) into a struct, and 32-bit
+ * ones 4095; so the flags and words the code touches most come first and
+ * the large arrays (the transport with its TLS state) last. */
 struct iot_client {
     bool in_use;
-    iot_connect_options_t opts;     /* host and client_id point into the copies below */
-    char host[IOT_CONFIG_MQTT_MAX_HOST_LEN + 1];
-    char client_id[IOT_CONFIG_MQTT_MAX_CLIENT_ID_LEN + 1];
-    iot_tls_config_t tls;
-    iot_port_mutex_t lock;
-    iot_transport_t transport;
-    link_state_t link;
+    uint8_t link;               /* link_state_t */
     bool closing;
     /* Only the thread holding the reader token touches rx. */
     bool reading;
-    uintptr_t reader_thread;
+    bool ping_outstanding;
+    bool lost_unreported;
+    volatile bool thread_stop;
     uint8_t *rx;
     size_t rx_cap;
     size_t rx_len;
     size_t rx_discard;
-    uint8_t tx[IOT_CONFIG_MQTT_TX_BUFFER_SIZE];
-    mqtt_session_t session;
-    subscription_t subs[IOT_CONFIG_MQTT_MAX_SUBSCRIPTIONS];
-    pending_t pending[MAX_PENDING];
+    uintptr_t reader_thread;
     uint32_t last_tx_ms;        /* times: 32-bit milliseconds, compared by difference */
     uint32_t ping_sent_ms;
-    bool ping_outstanding;
     uint32_t connected_at_ms;
-    iot_backoff_t backoff;
     uint32_t lost_at_ms;        /* the next reconnect is due reconnect_delay_ms after it */
     uint32_t reconnect_delay_ms;
     iot_status_t lost_status;   /* why the link went down; reported by the reader */
-    bool lost_unreported;
+    iot_connect_options_t opts; /* host and client_id point into the copies below */
+    iot_port_mutex_t lock;
+    iot_backoff_t backoff;
+    pending_t pending[MAX_PENDING];
+    mqtt_session_t session;
     iot_port_thread_t thread;
-    volatile bool thread_stop;
+    subscription_t subs[IOT_CONFIG_MQTT_MAX_SUBSCRIPTIONS];
+    char host[IOT_CONFIG_MQTT_MAX_HOST_LEN + 1];
+    char client_id[IOT_CONFIG_MQTT_MAX_CLIENT_ID_LEN + 1];
+    iot_tls_config_t tls;
+    uint8_t tx[IOT_CONFIG_MQTT_TX_BUFFER_SIZE];
+    iot_transport_t transport;
 };
 
 /* PINGREQ and DISCONNECT are two fixed bytes each (3.12, 3.14). */
