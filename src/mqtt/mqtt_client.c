@@ -97,9 +97,17 @@ struct iot_client {
 static const uint8_t pingreq_packet[2] = { (uint8_t)(MQTT_PINGREQ << 4), 0u };
 static const uint8_t disconnect_packet[2] = { (uint8_t)(MQTT_DISCONNECT << 4), 0u };
 
-static iot_client_t g_clients[IOT_CONFIG_MQTT_MAX_CLIENTS];
-static uint8_t g_rx_buffers[IOT_CONFIG_MQTT_MAX_CLIENTS][IOT_CONFIG_MQTT_RX_BUFFER_SIZE];
-static uint8_t g_queue_buffers[IOT_CONFIG_MQTT_MAX_CLIENTS][IOT_CONFIG_MQTT_QUEUE_SIZE];
+/* One pool slot: a client, its static buffers and the flag that claims it.
+ * Slots are claimed with an atomic exchange: iot_connect may race with
+ * itself, and no lock can be created before the first client exists. */
+typedef struct {
+    iot_client_t client; /* first: a client's address is its slot's */
+    atomic_bool claimed;
+    uint8_t rx[IOT_CONFIG_MQTT_RX_BUFFER_SIZE];
+    uint8_t queue[IOT_CONFIG_MQTT_QUEUE_SIZE];
+} pool_slot_t;
+
+static pool_slot_t g_pool[IOT_CONFIG_MQTT_MAX_CLIENTS];
 
 static mqtt_span_t span_of(const void *data, size_t len)
 {
@@ -943,21 +951,16 @@ static iot_status_t check_options(const iot_connect_options_t *o)
     return IOT_OK;
 }
 
-/* Pool slots are claimed with an atomic exchange: iot_connect may race with
- * itself, and no lock can be created before the first client exists. */
-static atomic_bool g_client_claimed[IOT_CONFIG_MQTT_MAX_CLIENTS];
-
-static iot_client_t *claim_client(size_t *index)
+static pool_slot_t *claim_slot(void)
 {
-    size_t i;
+    pool_slot_t *s;
 
-    for (i = 0; i < IOT_CONFIG_MQTT_MAX_CLIENTS; i++) {
+    for (s = g_pool; s < g_pool + IOT_CONFIG_MQTT_MAX_CLIENTS; s++) {
         bool expected = false;
-        if (atomic_compare_exchange_strong(&g_client_claimed[i], &expected, true)) {
-            memset(&g_clients[i], 0, sizeof(g_clients[i]));
-            g_clients[i].in_use = true;
-            *index = i;
-            return &g_clients[i];
+        if (atomic_compare_exchange_strong(&s->claimed, &expected, true)) {
+            memset(&s->client, 0, sizeof(s->client));
+            s->client.in_use = true;
+            return s;
         }
     }
     return NULL;
@@ -966,7 +969,7 @@ static iot_client_t *claim_client(size_t *index)
 static void release_client(iot_client_t *c)
 {
     c->in_use = false;
-    atomic_store(&g_client_claimed[(size_t)(c - g_clients)], false);
+    atomic_store(&((pool_slot_t *)(void *)c)->claimed, false);
 }
 
 #if IOT_CONFIG_MQTT_BACKGROUND_THREAD
@@ -975,8 +978,8 @@ static void thread_main(void *arg);
 
 iot_status_t iot_connect(const iot_connect_options_t *options, iot_client_t **client)
 {
+    pool_slot_t *slot;
     iot_client_t *c;
-    size_t index = 0;
     size_t copy;
     bool session_present = false;
     uint32_t seed = 0;
@@ -989,10 +992,11 @@ iot_status_t iot_connect(const iot_connect_options_t *options, iot_client_t **cl
     if (st != IOT_OK) {
         return st;
     }
-    c = claim_client(&index);
-    if (c == NULL) {
+    slot = claim_slot();
+    if (slot == NULL) {
         return IOT_ERR_NO_MEMORY;
     }
+    c = &slot->client;
     /* Older callers pass a smaller struct: fields they do not know keep the
      * defaults of IOT_CONNECT_OPTIONS_INIT (zero, except these three). */
     c->opts.keep_alive_s = 60u;
@@ -1008,7 +1012,7 @@ iot_status_t iot_connect(const iot_connect_options_t *options, iot_client_t **cl
     c->opts.client_id = c->client_id;
     apply_defaults(&c->opts);
     c->tls = *options->tls;
-    c->rx = g_rx_buffers[index];
+    c->rx = slot->rx;
     c->rx_cap = IOT_CONFIG_MQTT_RX_BUFFER_SIZE;
     if (options->rx_buffer != NULL) {
         c->rx = options->rx_buffer;
@@ -1017,7 +1021,7 @@ iot_status_t iot_connect(const iot_connect_options_t *options, iot_client_t **cl
     if (options->queue_buffer != NULL) {
         mqtt_session_init(&c->session, options->queue_buffer, options->queue_buffer_size);
     } else {
-        mqtt_session_init(&c->session, g_queue_buffers[index], IOT_CONFIG_MQTT_QUEUE_SIZE);
+        mqtt_session_init(&c->session, slot->queue, IOT_CONFIG_MQTT_QUEUE_SIZE);
     }
     /* Jitter only: the seed's byte order does not matter, and on failure a
      * fixed seed is still correct. */
