@@ -330,10 +330,11 @@ static iot_status_t mqtt_handshake(iot_client_t *c, uint32_t start, bool *sessio
         cn.has_password = true;
         cn.password = span_of(c->opts.password, c->opts.password_len);
     }
-    /* Nothing is being received yet, so the receive buffer holds CONNECT. */
-    st = mqtt_encode_connect(&cn, c->rx, c->rx_cap, &len);
-    if (st != IOT_OK) {
-        return st;
+    /* Nothing is being received yet, so the receive buffer holds CONNECT;
+     * check_options checked its fields. */
+    len = mqtt_write_connect(&cn, c->rx, c->rx_cap);
+    if (len > c->rx_cap) {
+        return IOT_ERR_BUFFER_TOO_SMALL;
     }
     st = iot_transport_send(&c->transport, c->rx, len, ms_left(start, c->opts.connect_timeout_ms));
     if (st != IOT_OK) {
@@ -918,8 +919,21 @@ static void apply_defaults(iot_connect_options_t *o)
     }
 }
 
+/* A CONNECT string (NULL: absent). */
+static iot_status_t check_string(const char *str)
+{
+    size_t len = (str != NULL) ? strlen(str) : 0u;
+
+    if (len > MQTT_STRING_MAX) {
+        return IOT_ERR_PACKET_TOO_LARGE;
+    }
+    return mqtt_utf8_valid((const uint8_t *)str, len) ? IOT_OK : IOT_ERR_INVALID_ARG;
+}
+
 static iot_status_t check_options(const iot_connect_options_t *o)
 {
+    iot_status_t st;
+
     IOT_CHECK_ARG(o->struct_size >= sizeof(uint32_t) && o->host != NULL && o->port != 0u);
     IOT_CHECK_ARG(o->client_id != NULL && o->tls != NULL);
     IOT_CHECK_ARG(o->client_id[0] != '\0' || o->clean_session);
@@ -948,7 +962,19 @@ static iot_status_t check_options(const iot_connect_options_t *o)
         return IOT_ERR_NOT_SUPPORTED;
     }
 #endif
-    return IOT_OK;
+    /* What CONNECT carries (3.1.3): UTF-8 strings, and every field within
+     * its 16-bit length prefix; mqtt_write_connect checks nothing. */
+    st = check_string(o->client_id);
+    if (st == IOT_OK && o->will_topic != NULL && o->will_payload_len > MQTT_STRING_MAX) {
+        st = IOT_ERR_PACKET_TOO_LARGE;
+    }
+    if (st == IOT_OK) {
+        st = check_string(o->username);
+    }
+    if (st == IOT_OK && o->password != NULL && o->password_len > MQTT_STRING_MAX) {
+        st = IOT_ERR_PACKET_TOO_LARGE;
+    }
+    return st;
 }
 
 static pool_slot_t *claim_slot(void)

@@ -13,8 +13,6 @@
  * CONNACK and SUBACK encoding, and the checked PUBLISH encoders (the client
  * checks a PUBLISH once, in iot_publish, and uses the unchecked writer). */
 
-/* Strings and binary fields carry a 16-bit length prefix (1.5.3). */
-#define STRING_MAX 65535u
 #define PROTOCOL_LEVEL_311 4u
 /* Protocol name field, level, connect flags and keep alive (3.1.2). */
 #define CONNECT_VARIABLE_HEADER_LEN 10u
@@ -66,7 +64,7 @@ static const uint8_t protocol_name[] = { 'M', 'Q', 'T', 'T' };
 /* Well-formed UTF-8 per RFC 3629's table, without U+0000 (1.5.3). The
  * bounds [lo, hi] of the byte after a lead byte rule out over-long forms,
  * surrogates and code points above U+10FFFF. */
-static bool utf8_valid(const uint8_t *d, size_t len)
+bool mqtt_utf8_valid(const uint8_t *d, size_t len)
 {
     size_t i = 0u;
 
@@ -106,13 +104,14 @@ static bool span_ok(mqtt_span_t s)
     return s.len == 0u || s.data != NULL;
 }
 
+#if IOT_CONFIG_MQTT_SERVER_CODEC
 /* A field an encoder will copy: present and short enough for its prefix. */
 static iot_status_t check_field(mqtt_span_t s)
 {
     if (!span_ok(s)) {
         return IOT_ERR_INVALID_ARG;
     }
-    return (s.len > STRING_MAX) ? IOT_ERR_PACKET_TOO_LARGE : IOT_OK;
+    return (s.len > MQTT_STRING_MAX) ? IOT_ERR_PACKET_TOO_LARGE : IOT_OK;
 }
 
 /* A UTF-8 string field that is not a topic (client id, user name). */
@@ -120,7 +119,7 @@ static iot_status_t check_utf8_field(mqtt_span_t s)
 {
     iot_status_t st = check_field(s);
 
-    if (st == IOT_OK && !utf8_valid(s.data, s.len)) {
+    if (st == IOT_OK && !mqtt_utf8_valid(s.data, s.len)) {
         st = IOT_ERR_INVALID_ARG;
     }
     return st;
@@ -135,6 +134,7 @@ static iot_status_t check_topic_field(mqtt_span_t s, bool is_filter)
     }
     return is_filter ? mqtt_validate_topic_filter(s) : mqtt_validate_topic_name(s);
 }
+#endif /* IOT_CONFIG_MQTT_SERVER_CODEC */
 
 /* ---- Encoding helpers ---------------------------------------------------- */
 
@@ -149,6 +149,7 @@ static size_t varint_size(size_t value)
     return n;
 }
 
+#if IOT_CONFIG_MQTT_SERVER_CODEC
 /* Bytes of a whole packet with this remaining length, or PACKET_TOO_LARGE. */
 static iot_status_t packet_size(size_t remaining, size_t *total)
 {
@@ -172,6 +173,7 @@ static iot_status_t reserve(size_t need, size_t cap, size_t *out_len)
     }
     return (need > cap) ? IOT_ERR_BUFFER_TOO_SMALL : IOT_OK;
 }
+#endif /* IOT_CONFIG_MQTT_SERVER_CODEC */
 
 static uint8_t *put_u8(uint8_t *p, unsigned v)
 {
@@ -214,6 +216,7 @@ static uint8_t *put_fixed_header(uint8_t *p, unsigned first_byte, size_t remaini
 
 /* ---- CONNECT ------------------------------------------------------------- */
 
+#if IOT_CONFIG_MQTT_SERVER_CODEC
 #if IOT_CONFIG_MQTT_WILL
 static iot_status_t check_connect_will(const mqtt_connect_t *c)
 {
@@ -257,6 +260,7 @@ static iot_status_t check_connect(const mqtt_connect_t *c)
     }
     return st;
 }
+#endif /* IOT_CONFIG_MQTT_SERVER_CODEC */
 
 static size_t connect_remaining(const mqtt_connect_t *c)
 {
@@ -308,6 +312,18 @@ static void write_connect(const mqtt_connect_t *c, size_t remaining, uint8_t *p)
     }
 }
 
+size_t mqtt_write_connect(const mqtt_connect_t *c, uint8_t *buf, size_t cap)
+{
+    size_t remaining = connect_remaining(c);
+    size_t total = 1u + varint_size(remaining) + remaining;
+
+    if (total <= cap) {
+        write_connect(c, remaining, buf);
+    }
+    return total;
+}
+
+#if IOT_CONFIG_MQTT_SERVER_CODEC
 iot_status_t mqtt_encode_connect(const mqtt_connect_t *c, uint8_t *buf, size_t cap, size_t *out_len)
 {
     iot_status_t st;
@@ -331,6 +347,7 @@ iot_status_t mqtt_encode_connect(const mqtt_connect_t *c, uint8_t *buf, size_t c
     }
     return st;
 }
+#endif /* IOT_CONFIG_MQTT_SERVER_CODEC */
 
 /* ---- PUBLISH ------------------------------------------------------------- */
 
@@ -694,6 +711,7 @@ static bool take_bytes(reader_t *r, size_t n, const uint8_t **out)
     return true;
 }
 
+#if IOT_CONFIG_MQTT_SERVER_CODEC
 static bool take_u8(reader_t *r, uint8_t *v)
 {
     const uint8_t *b = NULL;
@@ -705,6 +723,7 @@ static bool take_u8(reader_t *r, uint8_t *v)
     *v = b[0];
     return true;
 }
+#endif /* IOT_CONFIG_MQTT_SERVER_CODEC */
 
 static bool take_u16(reader_t *r, uint16_t *v)
 {
@@ -731,7 +750,7 @@ static bool take_field(reader_t *r, mqtt_span_t *s)
 #if IOT_CONFIG_MQTT_SERVER_CODEC
 static bool take_utf8_field(reader_t *r, mqtt_span_t *s)
 {
-    return take_field(r, s) && utf8_valid(s->data, s->len);
+    return take_field(r, s) && mqtt_utf8_valid(s->data, s->len);
 }
 
 #endif /* IOT_CONFIG_MQTT_SERVER_CODEC */
@@ -1082,7 +1101,7 @@ static IOT_NOINLINE iot_status_t validate_topic(const uint8_t *t, size_t len, bo
     size_t i;
 
     /* 4.7.3: at least one character; 1.5.3: fits the length prefix. */
-    if (len == 0u || len > STRING_MAX || !utf8_valid(t, len)) {
+    if (len == 0u || len > MQTT_STRING_MAX || !mqtt_utf8_valid(t, len)) {
         return IOT_ERR_BAD_TOPIC;
     }
     for (i = 0; i < len; i++) {
