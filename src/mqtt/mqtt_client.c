@@ -370,32 +370,6 @@ static iot_status_t open_link(iot_client_t *c, bool *session_present)
     return st;
 }
 
-/* SUBSCRIBE (at the subscription's QoS) or UNSUBSCRIBE of one stored,
- * already validated filter, into tx. */
-static iot_status_t encode_filter(iot_client_t *c, mqtt_packet_type_t type, const subscription_t *s,
-                                  uint16_t id, size_t *len)
-{
-    *len = mqtt_write_filter_packet(type, id, span_str(s->filter), s->qos, c->tx, sizeof(c->tx));
-    return (*len <= sizeof(c->tx)) ? IOT_OK : IOT_ERR_BUFFER_TOO_SMALL;
-}
-
-static pending_t *pending_add(iot_client_t *c, uint16_t id, uint8_t type, bool internal)
-{
-    size_t i;
-
-    for (i = 0; i < MAX_PENDING; i++) {
-        pending_t *p = &c->pending[i];
-        if (p->packet_id == 0u) {
-            memset(p, 0, sizeof(*p));
-            p->packet_id = id;
-            p->type = type;
-            p->internal = internal;
-            return p;
-        }
-    }
-    return NULL;
-}
-
 static uint16_t next_packet_id(iot_client_t *c)
 {
     uint16_t busy[MAX_PENDING];
@@ -407,6 +381,36 @@ static uint16_t next_packet_id(iot_client_t *c)
     return mqtt_session_next_id(&c->session, busy, MAX_PENDING);
 }
 
+/* Every SUBSCRIBE fits the transmit scratch: fixed header (2 bytes while
+ * the remaining length is under 128, 3 up to 16383), packet id, length
+ * prefix, filter and QoS byte. So writing one never fails. */
+_Static_assert(IOT_CONFIG_MQTT_TX_BUFFER_SIZE >= IOT_CONFIG_MQTT_MAX_FILTER_LEN + 10u,
+               "IOT_CONFIG_MQTT_TX_BUFFER_SIZE must be at least IOT_CONFIG_MQTT_MAX_FILTER_LEN + 10");
+
+/* Send a SUBSCRIBE (at the subscription's QoS) or UNSUBSCRIBE of a stored,
+ * validated filter, recorded as pending under packet id id (lock held).
+ * NULL with IOT_ERR_NO_MEMORY when MAX_PENDING requests are waiting. */
+static pending_t *send_filter(iot_client_t *c, mqtt_packet_type_t type, uint16_t id,
+                              const subscription_t *s, bool internal, iot_status_t *st)
+{
+    pending_t *p;
+
+    for (p = c->pending; p < c->pending + MAX_PENDING; p++) {
+        if (p->packet_id == 0u) {
+            memset(p, 0, sizeof(*p));
+            p->packet_id = id;
+            p->type = (uint8_t)(type + 1); /* SUBACK, UNSUBACK */
+            p->internal = internal;
+            *st = send_bytes(c, c->tx,
+                             mqtt_write_filter_packet(type, id, span_str(s->filter), s->qos, c->tx,
+                                                      sizeof(c->tx)));
+            return p;
+        }
+    }
+    *st = IOT_ERR_NO_MEMORY;
+    return NULL;
+}
+
 #if IOT_CONFIG_MQTT_RESTORE_SUBSCRIPTIONS
 /* After a reconnect the broker may have lost the session: subscribe again,
  * one filter per packet, without waiting (the reader sees the SUBACKs). */
@@ -415,17 +419,10 @@ static void restore_subscriptions(iot_client_t *c)
     size_t i;
 
     for (i = 0; i < IOT_CONFIG_MQTT_MAX_SUBSCRIPTIONS && c->link == LINK_UP; i++) {
-        size_t len = 0;
-        uint16_t id;
-        if (!c->subs[i].used) {
-            continue;
+        iot_status_t st;
+        if (c->subs[i].used) {
+            (void)send_filter(c, MQTT_SUBSCRIBE, next_packet_id(c), &c->subs[i], true, &st);
         }
-        id = next_packet_id(c);
-        if (pending_add(c, id, MQTT_SUBACK, true) == NULL ||
-            encode_filter(c, MQTT_SUBSCRIBE, &c->subs[i], id, &len) != IOT_OK) {
-            continue;
-        }
-        (void)send_bytes(c, c->tx, len);
     }
 }
 #endif
@@ -1219,26 +1216,25 @@ static bool pending_done(iot_client_t *c, const void *arg)
     return ((const pending_t *)arg)->done;
 }
 
-/* Send a SUBSCRIBE/UNSUBSCRIBE from c->tx and wait for its ack (lock held). */
-static iot_status_t request(iot_client_t *c, uint16_t id, uint8_t ack_type, size_t len,
+/* SUBSCRIBE or UNSUBSCRIBE s and wait for the acknowledgement (lock held). */
+static iot_status_t request(iot_client_t *c, mqtt_packet_type_t type, const subscription_t *s,
                             uint8_t *return_code)
 {
+    uint16_t id = next_packet_id(c);
     pending_t *p;
     iot_status_t st;
 
     if (on_reader_thread(c)) {
         return IOT_ERR_BAD_STATE;
     }
-    p = pending_add(c, id, ack_type, false);
-    if (p == NULL) {
-        return IOT_ERR_NO_MEMORY;
+    p = send_filter(c, type, id, s, false, &st);
+    if (p != NULL) {
+        if (st == IOT_OK) {
+            st = wait_for(c, pending_done, p, c->opts.command_timeout_ms);
+        }
+        *return_code = p->return_code;
+        p->packet_id = 0;
     }
-    st = send_bytes(c, c->tx, len);
-    if (st == IOT_OK) {
-        st = wait_for(c, pending_done, p, c->opts.command_timeout_ms);
-    }
-    *return_code = p->return_code;
-    p->packet_id = 0;
     return st;
 }
 
@@ -1248,9 +1244,7 @@ iot_status_t iot_subscribe(iot_client_t *client, const char *filter, iot_qos_t q
     subscription_t previous;
     subscription_t *sub;
     size_t index = 0;
-    size_t len = 0;
     uint8_t rc = 0;
-    uint16_t id;
     iot_status_t st;
 
     IOT_CHECK_ARG(client != NULL && client->in_use && filter != NULL && cb != NULL);
@@ -1287,11 +1281,7 @@ iot_status_t iot_subscribe(iot_client_t *client, const char *filter, iot_qos_t q
     sub->cb = cb;
     sub->user = user;
     sub->used = true;
-    id = next_packet_id(client);
-    st = encode_filter(client, MQTT_SUBSCRIBE, sub, id, &len);
-    if (st == IOT_OK) {
-        st = request(client, id, MQTT_SUBACK, len, &rc);
-    }
+    st = request(client, MQTT_SUBSCRIBE, sub, &rc);
     if (st == IOT_OK && rc == 0x80u) {
         st = IOT_ERR_MQTT_SUBSCRIBE_REFUSED;
     }
@@ -1309,9 +1299,7 @@ iot_status_t iot_subscribe(iot_client_t *client, const char *filter, iot_qos_t q
 iot_status_t iot_unsubscribe(iot_client_t *client, const char *filter)
 {
     size_t index = 0;
-    size_t len = 0;
     uint8_t rc = 0;
-    uint16_t id;
     iot_status_t st;
 
     IOT_CHECK_ARG(client != NULL && client->in_use && filter != NULL);
@@ -1321,11 +1309,7 @@ iot_status_t iot_unsubscribe(iot_client_t *client, const char *filter)
     } else if (client->link != LINK_UP || client->closing) {
         st = IOT_ERR_NOT_CONNECTED;
     } else {
-        id = next_packet_id(client);
-        st = encode_filter(client, MQTT_UNSUBSCRIBE, &client->subs[index], id, &len);
-        if (st == IOT_OK) {
-            st = request(client, id, MQTT_UNSUBACK, len, &rc);
-        }
+        st = request(client, MQTT_UNSUBSCRIBE, &client->subs[index], &rc);
         if (st == IOT_OK) {
             client->subs[index].used = false;
         }
