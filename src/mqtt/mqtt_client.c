@@ -483,12 +483,12 @@ static void deliver(iot_client_t *c, const mqtt_publish_t *p)
 }
 
 /* Handle one inbound PUBLISH: acknowledge and deliver (QoS 2 method of 4.3.3:
- * deliver on receipt, remember the id until PUBREL so duplicates are dropped). */
+ * deliver on receipt, remember the id until PUBREL so duplicates are dropped).
+ * Called with the lock held; delivers without it and returns with it. */
 static void on_publish(iot_client_t *c, const mqtt_publish_t *p)
 {
     bool duplicate = false;
 
-    iot_port_mutex_lock(&c->lock);
     if (p->qos == 1u) {
         (void)send_ack(c, MQTT_PUBACK, p->packet_id);
     }
@@ -507,12 +507,14 @@ static void on_publish(iot_client_t *c, const mqtt_publish_t *p)
     /* A gateway's attestation challenge is answered here, never delivered. */
     if (!duplicate && iot_attest_mqtt_answer(c, p->topic.data, p->topic.len, p->payload.data,
                                              p->payload.len)) {
+        iot_port_mutex_lock(&c->lock);
         return;
     }
 #endif
     if (!duplicate) {
         deliver(c, p);
     }
+    iot_port_mutex_lock(&c->lock);
 }
 
 static void on_ack(iot_client_t *c, const mqtt_packet_t *pkt)
@@ -551,10 +553,9 @@ static void on_ack(iot_client_t *c, const mqtt_packet_t *pkt)
 static void on_sub_ack(iot_client_t *c, const mqtt_packet_t *pkt)
 {
     uint16_t id = (pkt->type == MQTT_SUBACK) ? pkt->u.suback.packet_id : pkt->u.packet_id;
-    size_t i;
+    pending_t *p;
 
-    for (i = 0; i < MAX_PENDING; i++) {
-        pending_t *p = &c->pending[i];
+    for (p = c->pending; p < c->pending + MAX_PENDING; p++) {
         if (p->packet_id != id || p->type != (uint8_t)pkt->type) {
             continue;
         }
@@ -589,9 +590,7 @@ static iot_status_t handle_packet(iot_client_t *c, const uint8_t *buf, size_t le
         if (!IOT_CONFIG_MQTT_QOS2 && pkt.u.publish.qos == 2u) {
             return IOT_ERR_MQTT_PROTOCOL; /* nothing subscribed at QoS 2 */
         }
-        iot_port_mutex_unlock(&c->lock);
         on_publish(c, &pkt.u.publish);
-        iot_port_mutex_lock(&c->lock);
         break;
     case MQTT_PUBACK:
 #if IOT_CONFIG_MQTT_QOS2
@@ -1197,17 +1196,17 @@ iot_status_t iot_publish(iot_client_t *client, const char *topic, const void *pa
     return st;
 }
 
-static bool find_subscription(iot_client_t *c, const char *filter, size_t *index)
+/* The subscription to filter, or with filter NULL a free slot; NULL if none. */
+static subscription_t *find_subscription(iot_client_t *c, const char *filter)
 {
-    size_t i;
+    subscription_t *sub;
 
-    for (i = 0; i < IOT_CONFIG_MQTT_MAX_SUBSCRIPTIONS; i++) {
-        if (c->subs[i].used && strcmp(c->subs[i].filter, filter) == 0) {
-            *index = i;
-            return true;
+    for (sub = c->subs; sub < c->subs + IOT_CONFIG_MQTT_MAX_SUBSCRIPTIONS; sub++) {
+        if ((filter == NULL) ? !sub->used : (sub->used && strcmp(sub->filter, filter) == 0)) {
+            return sub;
         }
     }
-    return false;
+    return NULL;
 }
 
 static bool pending_done(iot_client_t *c, const void *arg)
@@ -1243,7 +1242,6 @@ iot_status_t iot_subscribe(iot_client_t *client, const char *filter, iot_qos_t q
 {
     subscription_t previous;
     subscription_t *sub;
-    size_t index = 0;
     uint8_t rc = 0;
     iot_status_t st;
 
@@ -1261,20 +1259,16 @@ iot_status_t iot_subscribe(iot_client_t *client, const char *filter, iot_qos_t q
         iot_port_mutex_unlock(&client->lock);
         return IOT_ERR_NOT_CONNECTED;
     }
-    if (!find_subscription(client, filter, &index)) {
-        for (index = 0; index < IOT_CONFIG_MQTT_MAX_SUBSCRIPTIONS; index++) {
-            if (!client->subs[index].used) {
-                break;
-            }
-        }
+    sub = find_subscription(client, filter);
+    if (sub == NULL) {
+        sub = find_subscription(client, NULL);
     }
-    if (index == IOT_CONFIG_MQTT_MAX_SUBSCRIPTIONS) {
+    if (sub == NULL) {
         iot_port_mutex_unlock(&client->lock);
         return IOT_ERR_NO_MEMORY;
     }
     /* Installed before SUBSCRIBE goes out: a retained message can arrive in
      * the same read as the SUBACK and must find its callback. */
-    sub = &client->subs[index];
     previous = *sub;
     copy_string(sub->filter, filter); /* length checked above */
     sub->qos = (uint8_t)qos;
@@ -1298,20 +1292,21 @@ iot_status_t iot_subscribe(iot_client_t *client, const char *filter, iot_qos_t q
 #if IOT_CONFIG_MQTT_UNSUBSCRIBE
 iot_status_t iot_unsubscribe(iot_client_t *client, const char *filter)
 {
-    size_t index = 0;
+    subscription_t *sub;
     uint8_t rc = 0;
     iot_status_t st;
 
     IOT_CHECK_ARG(client != NULL && client->in_use && filter != NULL);
     iot_port_mutex_lock(&client->lock);
-    if (!find_subscription(client, filter, &index)) {
+    sub = find_subscription(client, filter);
+    if (sub == NULL) {
         st = IOT_ERR_NOT_FOUND;
     } else if (client->link != LINK_UP || client->closing) {
         st = IOT_ERR_NOT_CONNECTED;
     } else {
-        st = request(client, MQTT_UNSUBSCRIBE, &client->subs[index], &rc);
+        st = request(client, MQTT_UNSUBSCRIBE, sub, &rc);
         if (st == IOT_OK) {
-            client->subs[index].used = false;
+            sub->used = false;
         }
     }
     iot_port_mutex_unlock(&client->lock);
