@@ -65,6 +65,8 @@
  * @brief Bytes of each client's transmit scratch buffer: a QoS 0 publish that
  *        fits is sent as one write; longer ones are sent in two parts.
  *        Also bounds the topic length of a QoS 0 publish (this value - 9).
+ *        Must be at least ::IOT_CONFIG_MQTT_MAX_FILTER_LEN + 10, so that every
+ *        SUBSCRIBE fits; the build checks it.
  */
 #ifndef IOT_CONFIG_MQTT_TX_BUFFER_SIZE
 #define IOT_CONFIG_MQTT_TX_BUFFER_SIZE 512

@@ -143,8 +143,11 @@ typedef struct iot_connect_options {
  *                stay valid until iot_disconnect(), because reconnects use it.
  * @param client  Receives the client on success; NULL on failure.
  * @retval IOT_OK Connected.
- * @retval IOT_ERR_INVALID_ARG A required option is missing or out of range (e.g. a host or client id too long).
+ * @retval IOT_ERR_INVALID_ARG A required option is missing or out of range (e.g. a host or client id too long,
+ *         a client id or user name that is not valid UTF-8).
  * @retval IOT_ERR_BAD_TOPIC The will topic is invalid.
+ * @retval IOT_ERR_PACKET_TOO_LARGE The user name, password or will payload is longer than 65535 bytes.
+ * @retval IOT_ERR_BUFFER_TOO_SMALL CONNECT does not fit the receive buffer.
  * @retval IOT_ERR_NO_MEMORY All ::IOT_CONFIG_MQTT_MAX_CLIENTS clients are in use.
  * @retval IOT_ERR_NET_RESOLVE The host name could not be resolved.
  * @retval IOT_ERR_NET_CONNECT The TCP connection failed.

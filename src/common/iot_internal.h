@@ -20,6 +20,18 @@
 #define IOT_CHECK_ARG(cond) ((void)0)
 #endif
 
+/* Keeps a static function out of line. At -Os GCC inlines a static
+ * function into each of its callers when it judges that no larger, and for a
+ * function with two or three callers it often misjudges; this makes one copy
+ * whatever the compiler guesses. Only for code size: nothing depends on it. */
+#if defined(__GNUC__) || defined(__clang__)
+#define IOT_NOINLINE __attribute__((noinline))
+#elif defined(__ICCARM__)
+#define IOT_NOINLINE _Pragma("inline=never")
+#else
+#define IOT_NOINLINE
+#endif
+
 /* printf-style logging into the configured sink. Use the IOT_LOG* macros,
  * which drop levels below IOT_CONFIG_LOG_LEVEL at compile time. */
 #if defined(__GNUC__) || defined(__clang__)

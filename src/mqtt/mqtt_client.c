@@ -55,47 +55,59 @@ typedef struct {
     uint8_t return_code;
 } pending_t;
 
+/* Field order is for code size: Thumb's 16-bit loads and stores reach only
+ * 31 bytes (bytes), 62 (halfwords) and 124 (words) into a struct, and 32-bit
+ * ones 4095; so the flags and words the code touches most come first and
+ * the large arrays (the transport with its TLS state) last. */
 struct iot_client {
     bool in_use;
-    iot_connect_options_t opts;     /* host and client_id point into the copies below */
-    char host[IOT_CONFIG_MQTT_MAX_HOST_LEN + 1];
-    char client_id[IOT_CONFIG_MQTT_MAX_CLIENT_ID_LEN + 1];
-    iot_tls_config_t tls;
-    iot_port_mutex_t lock;
-    iot_transport_t transport;
-    link_state_t link;
+    uint8_t link;               /* link_state_t */
     bool closing;
     /* Only the thread holding the reader token touches rx. */
     bool reading;
-    uintptr_t reader_thread;
+    bool ping_outstanding;
+    bool lost_unreported;
+    volatile bool thread_stop;
     uint8_t *rx;
     size_t rx_cap;
     size_t rx_len;
     size_t rx_discard;
-    uint8_t tx[IOT_CONFIG_MQTT_TX_BUFFER_SIZE];
-    mqtt_session_t session;
-    subscription_t subs[IOT_CONFIG_MQTT_MAX_SUBSCRIPTIONS];
-    pending_t pending[MAX_PENDING];
+    uintptr_t reader_thread;
     uint32_t last_tx_ms;        /* times: 32-bit milliseconds, compared by difference */
     uint32_t ping_sent_ms;
-    bool ping_outstanding;
     uint32_t connected_at_ms;
-    iot_backoff_t backoff;
     uint32_t lost_at_ms;        /* the next reconnect is due reconnect_delay_ms after it */
     uint32_t reconnect_delay_ms;
     iot_status_t lost_status;   /* why the link went down; reported by the reader */
-    bool lost_unreported;
+    iot_connect_options_t opts; /* host and client_id point into the copies below */
+    iot_port_mutex_t lock;
+    iot_backoff_t backoff;
+    pending_t pending[MAX_PENDING];
+    mqtt_session_t session;
     iot_port_thread_t thread;
-    volatile bool thread_stop;
+    subscription_t subs[IOT_CONFIG_MQTT_MAX_SUBSCRIPTIONS];
+    char host[IOT_CONFIG_MQTT_MAX_HOST_LEN + 1];
+    char client_id[IOT_CONFIG_MQTT_MAX_CLIENT_ID_LEN + 1];
+    iot_tls_config_t tls;
+    uint8_t tx[IOT_CONFIG_MQTT_TX_BUFFER_SIZE];
+    iot_transport_t transport;
 };
 
 /* PINGREQ and DISCONNECT are two fixed bytes each (3.12, 3.14). */
 static const uint8_t pingreq_packet[2] = { (uint8_t)(MQTT_PINGREQ << 4), 0u };
 static const uint8_t disconnect_packet[2] = { (uint8_t)(MQTT_DISCONNECT << 4), 0u };
 
-static iot_client_t g_clients[IOT_CONFIG_MQTT_MAX_CLIENTS];
-static uint8_t g_rx_buffers[IOT_CONFIG_MQTT_MAX_CLIENTS][IOT_CONFIG_MQTT_RX_BUFFER_SIZE];
-static uint8_t g_queue_buffers[IOT_CONFIG_MQTT_MAX_CLIENTS][IOT_CONFIG_MQTT_QUEUE_SIZE];
+/* One pool slot: a client, its static buffers and the flag that claims it.
+ * Slots are claimed with an atomic exchange: iot_connect may race with
+ * itself, and no lock can be created before the first client exists. */
+typedef struct {
+    iot_client_t client; /* first: a client's address is its slot's */
+    atomic_bool claimed;
+    uint8_t rx[IOT_CONFIG_MQTT_RX_BUFFER_SIZE];
+    uint8_t queue[IOT_CONFIG_MQTT_QUEUE_SIZE];
+} pool_slot_t;
+
+static pool_slot_t g_pool[IOT_CONFIG_MQTT_MAX_CLIENTS];
 
 static mqtt_span_t span_of(const void *data, size_t len)
 {
@@ -318,10 +330,11 @@ static iot_status_t mqtt_handshake(iot_client_t *c, uint32_t start, bool *sessio
         cn.has_password = true;
         cn.password = span_of(c->opts.password, c->opts.password_len);
     }
-    /* Nothing is being received yet, so the receive buffer holds CONNECT. */
-    st = mqtt_encode_connect(&cn, c->rx, c->rx_cap, &len);
-    if (st != IOT_OK) {
-        return st;
+    /* Nothing is being received yet, so the receive buffer holds CONNECT;
+     * check_options checked its fields. */
+    len = mqtt_write_connect(&cn, c->rx, c->rx_cap);
+    if (len > c->rx_cap) {
+        return IOT_ERR_BUFFER_TOO_SMALL;
     }
     st = iot_transport_send(&c->transport, c->rx, len, ms_left(start, c->opts.connect_timeout_ms));
     if (st != IOT_OK) {
@@ -357,32 +370,6 @@ static iot_status_t open_link(iot_client_t *c, bool *session_present)
     return st;
 }
 
-/* SUBSCRIBE (at the subscription's QoS) or UNSUBSCRIBE of one stored,
- * already validated filter, into tx. */
-static iot_status_t encode_filter(iot_client_t *c, mqtt_packet_type_t type, const subscription_t *s,
-                                  uint16_t id, size_t *len)
-{
-    *len = mqtt_write_filter_packet(type, id, span_str(s->filter), s->qos, c->tx, sizeof(c->tx));
-    return (*len <= sizeof(c->tx)) ? IOT_OK : IOT_ERR_BUFFER_TOO_SMALL;
-}
-
-static pending_t *pending_add(iot_client_t *c, uint16_t id, uint8_t type, bool internal)
-{
-    size_t i;
-
-    for (i = 0; i < MAX_PENDING; i++) {
-        pending_t *p = &c->pending[i];
-        if (p->packet_id == 0u) {
-            memset(p, 0, sizeof(*p));
-            p->packet_id = id;
-            p->type = type;
-            p->internal = internal;
-            return p;
-        }
-    }
-    return NULL;
-}
-
 static uint16_t next_packet_id(iot_client_t *c)
 {
     uint16_t busy[MAX_PENDING];
@@ -394,6 +381,36 @@ static uint16_t next_packet_id(iot_client_t *c)
     return mqtt_session_next_id(&c->session, busy, MAX_PENDING);
 }
 
+/* Every SUBSCRIBE fits the transmit scratch: fixed header (2 bytes while
+ * the remaining length is under 128, 3 up to 16383), packet id, length
+ * prefix, filter and QoS byte. So writing one never fails. */
+_Static_assert(IOT_CONFIG_MQTT_TX_BUFFER_SIZE >= IOT_CONFIG_MQTT_MAX_FILTER_LEN + 10u,
+               "IOT_CONFIG_MQTT_TX_BUFFER_SIZE must be at least IOT_CONFIG_MQTT_MAX_FILTER_LEN + 10");
+
+/* Send a SUBSCRIBE (at the subscription's QoS) or UNSUBSCRIBE of a stored,
+ * validated filter, recorded as pending under packet id id (lock held).
+ * NULL with IOT_ERR_NO_MEMORY when MAX_PENDING requests are waiting. */
+static pending_t *send_filter(iot_client_t *c, mqtt_packet_type_t type, uint16_t id,
+                              const subscription_t *s, bool internal, iot_status_t *st)
+{
+    pending_t *p;
+
+    for (p = c->pending; p < c->pending + MAX_PENDING; p++) {
+        if (p->packet_id == 0u) {
+            memset(p, 0, sizeof(*p));
+            p->packet_id = id;
+            p->type = (uint8_t)(type + 1); /* SUBACK, UNSUBACK */
+            p->internal = internal;
+            *st = send_bytes(c, c->tx,
+                             mqtt_write_filter_packet(type, id, span_str(s->filter), s->qos, c->tx,
+                                                      sizeof(c->tx)));
+            return p;
+        }
+    }
+    *st = IOT_ERR_NO_MEMORY;
+    return NULL;
+}
+
 #if IOT_CONFIG_MQTT_RESTORE_SUBSCRIPTIONS
 /* After a reconnect the broker may have lost the session: subscribe again,
  * one filter per packet, without waiting (the reader sees the SUBACKs). */
@@ -402,17 +419,10 @@ static void restore_subscriptions(iot_client_t *c)
     size_t i;
 
     for (i = 0; i < IOT_CONFIG_MQTT_MAX_SUBSCRIPTIONS && c->link == LINK_UP; i++) {
-        size_t len = 0;
-        uint16_t id;
-        if (!c->subs[i].used) {
-            continue;
+        iot_status_t st;
+        if (c->subs[i].used) {
+            (void)send_filter(c, MQTT_SUBSCRIBE, next_packet_id(c), &c->subs[i], true, &st);
         }
-        id = next_packet_id(c);
-        if (pending_add(c, id, MQTT_SUBACK, true) == NULL ||
-            encode_filter(c, MQTT_SUBSCRIBE, &c->subs[i], id, &len) != IOT_OK) {
-            continue;
-        }
-        (void)send_bytes(c, c->tx, len);
     }
 }
 #endif
@@ -473,12 +483,12 @@ static void deliver(iot_client_t *c, const mqtt_publish_t *p)
 }
 
 /* Handle one inbound PUBLISH: acknowledge and deliver (QoS 2 method of 4.3.3:
- * deliver on receipt, remember the id until PUBREL so duplicates are dropped). */
+ * deliver on receipt, remember the id until PUBREL so duplicates are dropped).
+ * Called with the lock held; delivers without it and returns with it. */
 static void on_publish(iot_client_t *c, const mqtt_publish_t *p)
 {
     bool duplicate = false;
 
-    iot_port_mutex_lock(&c->lock);
     if (p->qos == 1u) {
         (void)send_ack(c, MQTT_PUBACK, p->packet_id);
     }
@@ -497,12 +507,14 @@ static void on_publish(iot_client_t *c, const mqtt_publish_t *p)
     /* A gateway's attestation challenge is answered here, never delivered. */
     if (!duplicate && iot_attest_mqtt_answer(c, p->topic.data, p->topic.len, p->payload.data,
                                              p->payload.len)) {
+        iot_port_mutex_lock(&c->lock);
         return;
     }
 #endif
     if (!duplicate) {
         deliver(c, p);
     }
+    iot_port_mutex_lock(&c->lock);
 }
 
 static void on_ack(iot_client_t *c, const mqtt_packet_t *pkt)
@@ -541,10 +553,9 @@ static void on_ack(iot_client_t *c, const mqtt_packet_t *pkt)
 static void on_sub_ack(iot_client_t *c, const mqtt_packet_t *pkt)
 {
     uint16_t id = (pkt->type == MQTT_SUBACK) ? pkt->u.suback.packet_id : pkt->u.packet_id;
-    size_t i;
+    pending_t *p;
 
-    for (i = 0; i < MAX_PENDING; i++) {
-        pending_t *p = &c->pending[i];
+    for (p = c->pending; p < c->pending + MAX_PENDING; p++) {
         if (p->packet_id != id || p->type != (uint8_t)pkt->type) {
             continue;
         }
@@ -579,9 +590,7 @@ static iot_status_t handle_packet(iot_client_t *c, const uint8_t *buf, size_t le
         if (!IOT_CONFIG_MQTT_QOS2 && pkt.u.publish.qos == 2u) {
             return IOT_ERR_MQTT_PROTOCOL; /* nothing subscribed at QoS 2 */
         }
-        iot_port_mutex_unlock(&c->lock);
         on_publish(c, &pkt.u.publish);
-        iot_port_mutex_lock(&c->lock);
         break;
     case MQTT_PUBACK:
 #if IOT_CONFIG_MQTT_QOS2
@@ -906,8 +915,21 @@ static void apply_defaults(iot_connect_options_t *o)
     }
 }
 
+/* A CONNECT string (NULL: absent). */
+static iot_status_t check_string(const char *str)
+{
+    size_t len = (str != NULL) ? strlen(str) : 0u;
+
+    if (len > MQTT_STRING_MAX) {
+        return IOT_ERR_PACKET_TOO_LARGE;
+    }
+    return mqtt_utf8_valid((const uint8_t *)str, len) ? IOT_OK : IOT_ERR_INVALID_ARG;
+}
+
 static iot_status_t check_options(const iot_connect_options_t *o)
 {
+    iot_status_t st;
+
     IOT_CHECK_ARG(o->struct_size >= sizeof(uint32_t) && o->host != NULL && o->port != 0u);
     IOT_CHECK_ARG(o->client_id != NULL && o->tls != NULL);
     IOT_CHECK_ARG(o->client_id[0] != '\0' || o->clean_session);
@@ -936,24 +958,31 @@ static iot_status_t check_options(const iot_connect_options_t *o)
         return IOT_ERR_NOT_SUPPORTED;
     }
 #endif
-    return IOT_OK;
+    /* What CONNECT carries (3.1.3): UTF-8 strings, and every field within
+     * its 16-bit length prefix; mqtt_write_connect checks nothing. */
+    st = check_string(o->client_id);
+    if (st == IOT_OK && o->will_topic != NULL && o->will_payload_len > MQTT_STRING_MAX) {
+        st = IOT_ERR_PACKET_TOO_LARGE;
+    }
+    if (st == IOT_OK) {
+        st = check_string(o->username);
+    }
+    if (st == IOT_OK && o->password != NULL && o->password_len > MQTT_STRING_MAX) {
+        st = IOT_ERR_PACKET_TOO_LARGE;
+    }
+    return st;
 }
 
-/* Pool slots are claimed with an atomic exchange: iot_connect may race with
- * itself, and no lock can be created before the first client exists. */
-static atomic_bool g_client_claimed[IOT_CONFIG_MQTT_MAX_CLIENTS];
-
-static iot_client_t *claim_client(size_t *index)
+static pool_slot_t *claim_slot(void)
 {
-    size_t i;
+    pool_slot_t *s;
 
-    for (i = 0; i < IOT_CONFIG_MQTT_MAX_CLIENTS; i++) {
+    for (s = g_pool; s < g_pool + IOT_CONFIG_MQTT_MAX_CLIENTS; s++) {
         bool expected = false;
-        if (atomic_compare_exchange_strong(&g_client_claimed[i], &expected, true)) {
-            memset(&g_clients[i], 0, sizeof(g_clients[i]));
-            g_clients[i].in_use = true;
-            *index = i;
-            return &g_clients[i];
+        if (atomic_compare_exchange_strong(&s->claimed, &expected, true)) {
+            memset(&s->client, 0, sizeof(s->client));
+            s->client.in_use = true;
+            return s;
         }
     }
     return NULL;
@@ -962,7 +991,7 @@ static iot_client_t *claim_client(size_t *index)
 static void release_client(iot_client_t *c)
 {
     c->in_use = false;
-    atomic_store(&g_client_claimed[(size_t)(c - g_clients)], false);
+    atomic_store(&((pool_slot_t *)(void *)c)->claimed, false);
 }
 
 #if IOT_CONFIG_MQTT_BACKGROUND_THREAD
@@ -971,8 +1000,8 @@ static void thread_main(void *arg);
 
 iot_status_t iot_connect(const iot_connect_options_t *options, iot_client_t **client)
 {
+    pool_slot_t *slot;
     iot_client_t *c;
-    size_t index = 0;
     size_t copy;
     bool session_present = false;
     uint32_t seed = 0;
@@ -985,10 +1014,11 @@ iot_status_t iot_connect(const iot_connect_options_t *options, iot_client_t **cl
     if (st != IOT_OK) {
         return st;
     }
-    c = claim_client(&index);
-    if (c == NULL) {
+    slot = claim_slot();
+    if (slot == NULL) {
         return IOT_ERR_NO_MEMORY;
     }
+    c = &slot->client;
     /* Older callers pass a smaller struct: fields they do not know keep the
      * defaults of IOT_CONNECT_OPTIONS_INIT (zero, except these three). */
     c->opts.keep_alive_s = 60u;
@@ -1004,7 +1034,7 @@ iot_status_t iot_connect(const iot_connect_options_t *options, iot_client_t **cl
     c->opts.client_id = c->client_id;
     apply_defaults(&c->opts);
     c->tls = *options->tls;
-    c->rx = g_rx_buffers[index];
+    c->rx = slot->rx;
     c->rx_cap = IOT_CONFIG_MQTT_RX_BUFFER_SIZE;
     if (options->rx_buffer != NULL) {
         c->rx = options->rx_buffer;
@@ -1013,7 +1043,7 @@ iot_status_t iot_connect(const iot_connect_options_t *options, iot_client_t **cl
     if (options->queue_buffer != NULL) {
         mqtt_session_init(&c->session, options->queue_buffer, options->queue_buffer_size);
     } else {
-        mqtt_session_init(&c->session, g_queue_buffers[index], IOT_CONFIG_MQTT_QUEUE_SIZE);
+        mqtt_session_init(&c->session, slot->queue, IOT_CONFIG_MQTT_QUEUE_SIZE);
     }
     /* Jitter only: the seed's byte order does not matter, and on failure a
      * fixed seed is still correct. */
@@ -1166,17 +1196,17 @@ iot_status_t iot_publish(iot_client_t *client, const char *topic, const void *pa
     return st;
 }
 
-static bool find_subscription(iot_client_t *c, const char *filter, size_t *index)
+/* The subscription to filter, or with filter NULL a free slot; NULL if none. */
+static subscription_t *find_subscription(iot_client_t *c, const char *filter)
 {
-    size_t i;
+    subscription_t *sub;
 
-    for (i = 0; i < IOT_CONFIG_MQTT_MAX_SUBSCRIPTIONS; i++) {
-        if (c->subs[i].used && strcmp(c->subs[i].filter, filter) == 0) {
-            *index = i;
-            return true;
+    for (sub = c->subs; sub < c->subs + IOT_CONFIG_MQTT_MAX_SUBSCRIPTIONS; sub++) {
+        if ((filter == NULL) ? !sub->used : (sub->used && strcmp(sub->filter, filter) == 0)) {
+            return sub;
         }
     }
-    return false;
+    return NULL;
 }
 
 static bool pending_done(iot_client_t *c, const void *arg)
@@ -1185,26 +1215,25 @@ static bool pending_done(iot_client_t *c, const void *arg)
     return ((const pending_t *)arg)->done;
 }
 
-/* Send a SUBSCRIBE/UNSUBSCRIBE from c->tx and wait for its ack (lock held). */
-static iot_status_t request(iot_client_t *c, uint16_t id, uint8_t ack_type, size_t len,
+/* SUBSCRIBE or UNSUBSCRIBE s and wait for the acknowledgement (lock held). */
+static iot_status_t request(iot_client_t *c, mqtt_packet_type_t type, const subscription_t *s,
                             uint8_t *return_code)
 {
+    uint16_t id = next_packet_id(c);
     pending_t *p;
     iot_status_t st;
 
     if (on_reader_thread(c)) {
         return IOT_ERR_BAD_STATE;
     }
-    p = pending_add(c, id, ack_type, false);
-    if (p == NULL) {
-        return IOT_ERR_NO_MEMORY;
+    p = send_filter(c, type, id, s, false, &st);
+    if (p != NULL) {
+        if (st == IOT_OK) {
+            st = wait_for(c, pending_done, p, c->opts.command_timeout_ms);
+        }
+        *return_code = p->return_code;
+        p->packet_id = 0;
     }
-    st = send_bytes(c, c->tx, len);
-    if (st == IOT_OK) {
-        st = wait_for(c, pending_done, p, c->opts.command_timeout_ms);
-    }
-    *return_code = p->return_code;
-    p->packet_id = 0;
     return st;
 }
 
@@ -1213,10 +1242,7 @@ iot_status_t iot_subscribe(iot_client_t *client, const char *filter, iot_qos_t q
 {
     subscription_t previous;
     subscription_t *sub;
-    size_t index = 0;
-    size_t len = 0;
     uint8_t rc = 0;
-    uint16_t id;
     iot_status_t st;
 
     IOT_CHECK_ARG(client != NULL && client->in_use && filter != NULL && cb != NULL);
@@ -1233,31 +1259,23 @@ iot_status_t iot_subscribe(iot_client_t *client, const char *filter, iot_qos_t q
         iot_port_mutex_unlock(&client->lock);
         return IOT_ERR_NOT_CONNECTED;
     }
-    if (!find_subscription(client, filter, &index)) {
-        for (index = 0; index < IOT_CONFIG_MQTT_MAX_SUBSCRIPTIONS; index++) {
-            if (!client->subs[index].used) {
-                break;
-            }
-        }
+    sub = find_subscription(client, filter);
+    if (sub == NULL) {
+        sub = find_subscription(client, NULL);
     }
-    if (index == IOT_CONFIG_MQTT_MAX_SUBSCRIPTIONS) {
+    if (sub == NULL) {
         iot_port_mutex_unlock(&client->lock);
         return IOT_ERR_NO_MEMORY;
     }
     /* Installed before SUBSCRIBE goes out: a retained message can arrive in
      * the same read as the SUBACK and must find its callback. */
-    sub = &client->subs[index];
     previous = *sub;
     copy_string(sub->filter, filter); /* length checked above */
     sub->qos = (uint8_t)qos;
     sub->cb = cb;
     sub->user = user;
     sub->used = true;
-    id = next_packet_id(client);
-    st = encode_filter(client, MQTT_SUBSCRIBE, sub, id, &len);
-    if (st == IOT_OK) {
-        st = request(client, id, MQTT_SUBACK, len, &rc);
-    }
+    st = request(client, MQTT_SUBSCRIBE, sub, &rc);
     if (st == IOT_OK && rc == 0x80u) {
         st = IOT_ERR_MQTT_SUBSCRIBE_REFUSED;
     }
@@ -1274,26 +1292,21 @@ iot_status_t iot_subscribe(iot_client_t *client, const char *filter, iot_qos_t q
 #if IOT_CONFIG_MQTT_UNSUBSCRIBE
 iot_status_t iot_unsubscribe(iot_client_t *client, const char *filter)
 {
-    size_t index = 0;
-    size_t len = 0;
+    subscription_t *sub;
     uint8_t rc = 0;
-    uint16_t id;
     iot_status_t st;
 
     IOT_CHECK_ARG(client != NULL && client->in_use && filter != NULL);
     iot_port_mutex_lock(&client->lock);
-    if (!find_subscription(client, filter, &index)) {
+    sub = find_subscription(client, filter);
+    if (sub == NULL) {
         st = IOT_ERR_NOT_FOUND;
     } else if (client->link != LINK_UP || client->closing) {
         st = IOT_ERR_NOT_CONNECTED;
     } else {
-        id = next_packet_id(client);
-        st = encode_filter(client, MQTT_UNSUBSCRIBE, &client->subs[index], id, &len);
+        st = request(client, MQTT_UNSUBSCRIBE, sub, &rc);
         if (st == IOT_OK) {
-            st = request(client, id, MQTT_UNSUBACK, len, &rc);
-        }
-        if (st == IOT_OK) {
-            client->subs[index].used = false;
+            sub->used = false;
         }
     }
     iot_port_mutex_unlock(&client->lock);

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "iot_internal.h"
 #include "mqtt_codec.h"
 
 /* With IOT_CONFIG_MQTT_SERVER_CODEC 0 (device builds) the parts only a
@@ -12,8 +13,6 @@
  * CONNACK and SUBACK encoding, and the checked PUBLISH encoders (the client
  * checks a PUBLISH once, in iot_publish, and uses the unchecked writer). */
 
-/* Strings and binary fields carry a 16-bit length prefix (1.5.3). */
-#define STRING_MAX 65535u
 #define PROTOCOL_LEVEL_311 4u
 /* Protocol name field, level, connect flags and keep alive (3.1.2). */
 #define CONNECT_VARIABLE_HEADER_LEN 10u
@@ -65,15 +64,15 @@ static const uint8_t protocol_name[] = { 'M', 'Q', 'T', 'T' };
 /* Well-formed UTF-8 per RFC 3629's table, without U+0000 (1.5.3). The
  * bounds [lo, hi] of the byte after a lead byte rule out over-long forms,
  * surrogates and code points above U+10FFFF. */
-static bool utf8_valid(mqtt_span_t s)
+bool mqtt_utf8_valid(const uint8_t *d, size_t len)
 {
     size_t i = 0u;
 
-    if (s.len > 0u && s.data == NULL) {
+    if (len > 0u && d == NULL) {
         return false;
     }
-    while (i < s.len) {
-        uint8_t b = s.data[i++];
+    while (i < len) {
+        uint8_t b = d[i++];
         uint8_t lo = 0x80u;
         uint8_t hi = 0xBFu;
         size_t more;
@@ -87,11 +86,11 @@ static bool utf8_valid(mqtt_span_t s)
         more = (b < 0xE0u) ? 1u : ((b < 0xF0u) ? 2u : 3u);
         lo = (b == 0xE0u) ? 0xA0u : ((b == 0xF0u) ? 0x90u : lo);
         hi = (b == 0xEDu) ? 0x9Fu : ((b == 0xF4u) ? 0x8Fu : hi);
-        if (more > s.len - i || s.data[i] < lo || s.data[i] > hi) {
+        if (more > len - i || d[i] < lo || d[i] > hi) {
             return false;
         }
         while (--more > 0u) {
-            if ((s.data[++i] & 0xC0u) != 0x80u) {
+            if ((d[++i] & 0xC0u) != 0x80u) {
                 return false;
             }
         }
@@ -105,13 +104,14 @@ static bool span_ok(mqtt_span_t s)
     return s.len == 0u || s.data != NULL;
 }
 
+#if IOT_CONFIG_MQTT_SERVER_CODEC
 /* A field an encoder will copy: present and short enough for its prefix. */
 static iot_status_t check_field(mqtt_span_t s)
 {
     if (!span_ok(s)) {
         return IOT_ERR_INVALID_ARG;
     }
-    return (s.len > STRING_MAX) ? IOT_ERR_PACKET_TOO_LARGE : IOT_OK;
+    return (s.len > MQTT_STRING_MAX) ? IOT_ERR_PACKET_TOO_LARGE : IOT_OK;
 }
 
 /* A UTF-8 string field that is not a topic (client id, user name). */
@@ -119,7 +119,7 @@ static iot_status_t check_utf8_field(mqtt_span_t s)
 {
     iot_status_t st = check_field(s);
 
-    if (st == IOT_OK && !utf8_valid(s)) {
+    if (st == IOT_OK && !mqtt_utf8_valid(s.data, s.len)) {
         st = IOT_ERR_INVALID_ARG;
     }
     return st;
@@ -134,6 +134,7 @@ static iot_status_t check_topic_field(mqtt_span_t s, bool is_filter)
     }
     return is_filter ? mqtt_validate_topic_filter(s) : mqtt_validate_topic_name(s);
 }
+#endif /* IOT_CONFIG_MQTT_SERVER_CODEC */
 
 /* ---- Encoding helpers ---------------------------------------------------- */
 
@@ -148,6 +149,7 @@ static size_t varint_size(size_t value)
     return n;
 }
 
+#if IOT_CONFIG_MQTT_SERVER_CODEC
 /* Bytes of a whole packet with this remaining length, or PACKET_TOO_LARGE. */
 static iot_status_t packet_size(size_t remaining, size_t *total)
 {
@@ -171,6 +173,7 @@ static iot_status_t reserve(size_t need, size_t cap, size_t *out_len)
     }
     return (need > cap) ? IOT_ERR_BUFFER_TOO_SMALL : IOT_OK;
 }
+#endif /* IOT_CONFIG_MQTT_SERVER_CODEC */
 
 static uint8_t *put_u8(uint8_t *p, unsigned v)
 {
@@ -213,6 +216,7 @@ static uint8_t *put_fixed_header(uint8_t *p, unsigned first_byte, size_t remaini
 
 /* ---- CONNECT ------------------------------------------------------------- */
 
+#if IOT_CONFIG_MQTT_SERVER_CODEC
 #if IOT_CONFIG_MQTT_WILL
 static iot_status_t check_connect_will(const mqtt_connect_t *c)
 {
@@ -256,6 +260,7 @@ static iot_status_t check_connect(const mqtt_connect_t *c)
     }
     return st;
 }
+#endif /* IOT_CONFIG_MQTT_SERVER_CODEC */
 
 static size_t connect_remaining(const mqtt_connect_t *c)
 {
@@ -307,6 +312,18 @@ static void write_connect(const mqtt_connect_t *c, size_t remaining, uint8_t *p)
     }
 }
 
+size_t mqtt_write_connect(const mqtt_connect_t *c, uint8_t *buf, size_t cap)
+{
+    size_t remaining = connect_remaining(c);
+    size_t total = 1u + varint_size(remaining) + remaining;
+
+    if (total <= cap) {
+        write_connect(c, remaining, buf);
+    }
+    return total;
+}
+
+#if IOT_CONFIG_MQTT_SERVER_CODEC
 iot_status_t mqtt_encode_connect(const mqtt_connect_t *c, uint8_t *buf, size_t cap, size_t *out_len)
 {
     iot_status_t st;
@@ -330,6 +347,7 @@ iot_status_t mqtt_encode_connect(const mqtt_connect_t *c, uint8_t *buf, size_t c
     }
     return st;
 }
+#endif /* IOT_CONFIG_MQTT_SERVER_CODEC */
 
 /* ---- PUBLISH ------------------------------------------------------------- */
 
@@ -693,6 +711,7 @@ static bool take_bytes(reader_t *r, size_t n, const uint8_t **out)
     return true;
 }
 
+#if IOT_CONFIG_MQTT_SERVER_CODEC
 static bool take_u8(reader_t *r, uint8_t *v)
 {
     const uint8_t *b = NULL;
@@ -704,6 +723,7 @@ static bool take_u8(reader_t *r, uint8_t *v)
     *v = b[0];
     return true;
 }
+#endif /* IOT_CONFIG_MQTT_SERVER_CODEC */
 
 static bool take_u16(reader_t *r, uint16_t *v)
 {
@@ -730,7 +750,7 @@ static bool take_field(reader_t *r, mqtt_span_t *s)
 #if IOT_CONFIG_MQTT_SERVER_CODEC
 static bool take_utf8_field(reader_t *r, mqtt_span_t *s)
 {
-    return take_field(r, s) && utf8_valid(*s);
+    return take_field(r, s) && mqtt_utf8_valid(s->data, s->len);
 }
 
 #endif /* IOT_CONFIG_MQTT_SERVER_CODEC */
@@ -776,25 +796,6 @@ iot_status_t mqtt_decode_fixed_header(const uint8_t *buf, size_t len, uint8_t *f
 
 /* ---- Packet bodies ------------------------------------------------------- */
 
-static iot_status_t decode_connack(mqtt_packet_t *pkt, reader_t *r)
-{
-    uint8_t ack_flags = 0u;
-    uint8_t code = 0u;
-
-    if (r->left != 2u || !take_u8(r, &ack_flags) || !take_u8(r, &code)) {
-        return IOT_ERR_MQTT_PROTOCOL;
-    }
-    if ((ack_flags & (uint8_t)~CONNACK_SESSION_PRESENT) != 0u || code > CONNACK_MAX_RETURN_CODE) {
-        return IOT_ERR_MQTT_PROTOCOL;
-    }
-    if (code != 0u && ack_flags != 0u) {
-        return IOT_ERR_MQTT_PROTOCOL;
-    }
-    pkt->u.connack.session_present = (ack_flags != 0u);
-    pkt->u.connack.return_code = code;
-    return IOT_OK;
-}
-
 static iot_status_t decode_publish(mqtt_packet_t *pkt, reader_t *r)
 {
     mqtt_publish_t *p = &pkt->u.publish;
@@ -813,31 +814,6 @@ static iot_status_t decode_publish(mqtt_packet_t *pkt, reader_t *r)
     }
     p->payload.data = r->p;
     p->payload.len = r->left;
-    return IOT_OK;
-}
-
-static iot_status_t decode_packet_id_only(mqtt_packet_t *pkt, reader_t *r)
-{
-    if (r->left != 2u || !take_packet_id(r, &pkt->u.packet_id)) {
-        return IOT_ERR_MQTT_PROTOCOL;
-    }
-    return IOT_OK;
-}
-
-static iot_status_t decode_suback(mqtt_packet_t *pkt, reader_t *r)
-{
-    size_t i;
-
-    if (!take_packet_id(r, &pkt->u.suback.packet_id) || r->left == 0u) {
-        return IOT_ERR_MQTT_PROTOCOL;
-    }
-    for (i = 0; i < r->left; i++) {
-        if (!suback_code_ok(r->p[i])) {
-            return IOT_ERR_MQTT_PROTOCOL;
-        }
-    }
-    pkt->u.suback.return_codes = r->p;
-    pkt->u.suback.count = r->left;
     return IOT_OK;
 }
 
@@ -961,20 +937,23 @@ static iot_status_t decode_connect(mqtt_packet_t *pkt, reader_t *r)
 
 /* ---- Packet dispatch ----------------------------------------------------- */
 
-/* 2.2.2: fixed flag values for every type except PUBLISH. */
-static bool flags_ok(mqtt_packet_type_t type, uint8_t flags)
+/* 2.2.2: these types carry the fixed flags 0010, the others but PUBLISH 0000. */
+#define FLAGS_0010_TYPES (TYPE_BIT(MQTT_PUBREL) | TYPE_BIT(MQTT_SUBSCRIBE) | TYPE_BIT(MQTT_UNSUBSCRIBE))
+#define EMPTY_TYPES (TYPE_BIT(MQTT_PINGREQ) | TYPE_BIT(MQTT_PINGRESP) | TYPE_BIT(MQTT_DISCONNECT))
+
+/* CONNACK (3.2.2): acknowledge flags and return code. */
+static bool connack_ok(uint8_t ack_flags, uint8_t code)
 {
-    if (type == MQTT_PUBLISH) {
-        return true;
-    }
-    if (type == MQTT_PUBREL || type == MQTT_SUBSCRIBE || type == MQTT_UNSUBSCRIBE) {
-        return flags == 0x2u;
-    }
-    return flags == 0u;
+    /* A refusal never claims a session (3.2.2.2). */
+    return ack_flags <= CONNACK_SESSION_PRESENT && code <= CONNACK_MAX_RETURN_CODE &&
+           (code == 0u || ack_flags == 0u);
 }
 
 static iot_status_t decode_body(mqtt_packet_t *pkt, reader_t *r)
 {
+    uint16_t v = 0u;
+    size_t i;
+
     switch (pkt->type) {
 #if IOT_CONFIG_MQTT_SERVER_CODEC
     case MQTT_CONNECT:
@@ -984,25 +963,42 @@ static iot_status_t decode_body(mqtt_packet_t *pkt, reader_t *r)
     case MQTT_UNSUBSCRIBE:
         return decode_filters(pkt, r, false);
 #endif
-    case MQTT_CONNACK:
-        return decode_connack(pkt, r);
     case MQTT_PUBLISH:
         return decode_publish(pkt, r);
-    case MQTT_PUBACK:
-    case MQTT_PUBREC:
-    case MQTT_PUBREL:
-    case MQTT_PUBCOMP:
-    case MQTT_UNSUBACK:
-        return decode_packet_id_only(pkt, r);
-    case MQTT_SUBACK:
-        return decode_suback(pkt, r);
-    case MQTT_PINGREQ:
-    case MQTT_PINGRESP:
-    case MQTT_DISCONNECT:
-        return decode_empty(r);
     default:
+        break;
+    }
+    if ((TYPE_BIT(pkt->type) & EMPTY_TYPES) != 0u) {
+        return decode_empty(r);
+    }
+    /* The rest start with two bytes: CONNACK's flags and return code, the
+     * others' packet id. */
+    if (!take_u16(r, &v)) {
         return IOT_ERR_MQTT_PROTOCOL;
     }
+    if (pkt->type == MQTT_CONNACK) {
+        pkt->u.connack.session_present = (v >> 8) != 0u;
+        pkt->u.connack.return_code = (uint8_t)v;
+        return (connack_ok((uint8_t)(v >> 8), (uint8_t)v) && r->left == 0u) ? IOT_OK
+                                                                           : IOT_ERR_MQTT_PROTOCOL;
+    }
+    if (v == 0u) {
+        return IOT_ERR_MQTT_PROTOCOL; /* 2.3.1 */
+    }
+    if (pkt->type != MQTT_SUBACK) {
+        /* PUBACK, PUBREC, PUBREL, PUBCOMP, UNSUBACK: the id alone. */
+        pkt->u.packet_id = v;
+        return decode_empty(r);
+    }
+    pkt->u.suback.packet_id = v;
+    for (i = 0; i < r->left; i++) {
+        if (!suback_code_ok(r->p[i])) {
+            return IOT_ERR_MQTT_PROTOCOL;
+        }
+    }
+    pkt->u.suback.return_codes = r->p;
+    pkt->u.suback.count = r->left;
+    return (r->left > 0u) ? IOT_OK : IOT_ERR_MQTT_PROTOCOL;
 }
 
 /* A buffer shorter than its fixed header announces gives IOT_ERR_INCOMPLETE
@@ -1029,7 +1025,9 @@ static iot_status_t decode_any(const uint8_t *buf, size_t len, mqtt_packet_t *pk
     }
     pkt->type = (mqtt_packet_type_t)(first >> 4);
     pkt->flags = (uint8_t)(first & 0x0Fu);
-    if ((allowed & TYPE_BIT(first >> 4)) == 0u || !flags_ok(pkt->type, pkt->flags)) {
+    if ((allowed & TYPE_BIT(first >> 4)) == 0u ||
+        (pkt->type != MQTT_PUBLISH &&
+         pkt->flags != (((FLAGS_0010_TYPES & TYPE_BIT(first >> 4)) != 0u) ? 0x2u : 0u))) {
         return IOT_ERR_MQTT_PROTOCOL;
     }
     body.p = buf + header;
@@ -1085,52 +1083,43 @@ iot_status_t mqtt_next_filter(const mqtt_packet_t *pkt, size_t *offset, mqtt_spa
 
 /* ---- Topics -------------------------------------------------------------- */
 
-static bool topic_string_ok(mqtt_span_t s)
-{
-    /* 4.7.3: at least one character; 1.5.3: fits the length prefix. */
-    return s.len > 0u && s.len <= STRING_MAX && utf8_valid(s);
-}
-
-iot_status_t mqtt_validate_topic_name(mqtt_span_t name)
-{
-    size_t i;
-
-    if (!topic_string_ok(name)) {
-        return IOT_ERR_BAD_TOPIC;
-    }
-    for (i = 0; i < name.len; i++) {
-        if (name.data[i] == '+' || name.data[i] == '#') {
-            return IOT_ERR_BAD_TOPIC;
-        }
-    }
-    return IOT_OK;
-}
-
 /* 4.7.1: a wildcard fills its whole level, and '#' is also the last level. */
-static bool wildcard_ok(mqtt_span_t f, size_t i)
+static bool wildcard_ok(const uint8_t *f, size_t len, size_t i)
 {
-    bool starts_level = (i == 0u) || f.data[i - 1u] == '/';
-    bool ends_level = (i + 1u == f.len) || f.data[i + 1u] == '/';
+    bool starts_level = (i == 0u) || f[i - 1u] == '/';
+    bool ends_level = (i + 1u == len) || f[i + 1u] == '/';
 
-    if (f.data[i] == '#') {
-        return starts_level && i + 1u == f.len;
+    if (f[i] == '#') {
+        return starts_level && i + 1u == len;
     }
     return starts_level && ends_level;
 }
 
-iot_status_t mqtt_validate_topic_filter(mqtt_span_t filter)
+/* A topic name (no wildcards) or filter (wildcards per 4.7.1). */
+static IOT_NOINLINE iot_status_t validate_topic(const uint8_t *t, size_t len, bool is_filter)
 {
     size_t i;
 
-    if (!topic_string_ok(filter)) {
+    /* 4.7.3: at least one character; 1.5.3: fits the length prefix. */
+    if (len == 0u || len > MQTT_STRING_MAX || !mqtt_utf8_valid(t, len)) {
         return IOT_ERR_BAD_TOPIC;
     }
-    for (i = 0; i < filter.len; i++) {
-        if ((filter.data[i] == '+' || filter.data[i] == '#') && !wildcard_ok(filter, i)) {
+    for (i = 0; i < len; i++) {
+        if ((t[i] == '+' || t[i] == '#') && (!is_filter || !wildcard_ok(t, len, i))) {
             return IOT_ERR_BAD_TOPIC;
         }
     }
     return IOT_OK;
+}
+
+iot_status_t mqtt_validate_topic_name(mqtt_span_t name)
+{
+    return validate_topic(name.data, name.len, false);
+}
+
+iot_status_t mqtt_validate_topic_filter(mqtt_span_t filter)
+{
+    return validate_topic(filter.data, filter.len, true);
 }
 
 /* One pass over both strings, for a valid filter (4.7.1: '+' and '#'

@@ -30,6 +30,8 @@ typedef enum mqtt_packet_type {
 
 /* Largest remaining length MQTT can encode (4 length bytes). */
 #define MQTT_MAX_REMAINING_LENGTH 268435455u
+/* Longest string or binary field (16-bit length prefix, 1.5.3). */
+#define MQTT_STRING_MAX 65535u
 /* Fixed header is 1 type byte + 1..4 length bytes. */
 #define MQTT_MAX_FIXED_HEADER 5u
 /* Bytes before the payload of a PUBLISH at most: fixed header, topic length
@@ -108,7 +110,19 @@ typedef struct mqtt_packet {
  * IOT_ERR_BUFFER_TOO_SMALL (cap too small; *out_len then holds the size
  * needed). Nothing is written past cap. */
 
+#if IOT_CONFIG_MQTT_SERVER_CODEC
 iot_status_t mqtt_encode_connect(const mqtt_connect_t *c, uint8_t *buf, size_t cap, size_t *out_len);
+#endif
+
+/* The client's CONNECT, of fields it has already checked (client id and
+ * user name valid UTF-8 per mqtt_utf8_valid, every field at most 65535
+ * bytes, a client id only empty with clean_session, a password only with a
+ * user name, will QoS <= 2 and will topic valid per
+ * mqtt_validate_topic_name; has_will is ignored without
+ * IOT_CONFIG_MQTT_WILL): returns the packet's length and writes it at buf
+ * when it fits in cap (else writes nothing). No checks; the checked
+ * mqtt_encode_connect is built with the server half. */
+size_t mqtt_write_connect(const mqtt_connect_t *c, uint8_t *buf, size_t cap);
 
 #if IOT_CONFIG_MQTT_SERVER_CODEC
 /* Whole PUBLISH including payload, every field checked. */
@@ -210,6 +224,10 @@ iot_status_t mqtt_next_filter(const mqtt_packet_t *pkt, size_t *offset, mqtt_spa
 #endif
 
 /* ---- Topics --------------------------------------------------------------- */
+
+/* True when data[0..len) is well-formed UTF-8 without U+0000 (1.5.3), as
+ * MQTT's strings must be; data may be NULL only with len 0. */
+bool mqtt_utf8_valid(const uint8_t *data, size_t len);
 
 /* IOT_OK if name is a valid PUBLISH topic name, else IOT_ERR_BAD_TOPIC. */
 iot_status_t mqtt_validate_topic_name(mqtt_span_t name);

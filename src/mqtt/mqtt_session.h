@@ -35,16 +35,17 @@ typedef struct mqtt_session {
     size_t cap;
     size_t head;        /* offset of the oldest live packet */
     size_t tail;        /* where the next packet goes */
-    mqtt_out_entry_t entries[IOT_CONFIG_MQTT_MAX_INFLIGHT];
     size_t first;       /* ring index of the oldest entry */
     size_t count;       /* entries from first on, live or freed-not-reclaimed */
     size_t live;        /* entries not yet acknowledged */
     size_t unsent;      /* of those, still UNSENT: always the newest ones */
     uint16_t last_id;
 #if IOT_CONFIG_MQTT_QOS2
-    uint16_t in_qos2[IOT_CONFIG_MQTT_MAX_INBOUND_QOS2];
     size_t in_qos2_count;
+    uint16_t in_qos2[IOT_CONFIG_MQTT_MAX_INBOUND_QOS2];
 #endif
+    /* Last: the scalars above stay within reach of short loads and stores. */
+    mqtt_out_entry_t entries[IOT_CONFIG_MQTT_MAX_INFLIGHT];
 } mqtt_session_t;
 
 void mqtt_session_init(mqtt_session_t *s, uint8_t *buf, size_t cap);
