@@ -526,10 +526,16 @@ done:
 
 static iot_status_t parse_block(const uint8_t *p, size_t len, iot_ota_agent_block_t *blk)
 {
-    /* Only the header, or a length whose image bytes do not fit 32 bits. */
-    if (len <= BLOCK_HEADER_LEN || (uint64_t)(len - BLOCK_HEADER_LEN) > UINT32_MAX) {
+    /* Only the header, or (where size_t is wider) a length whose image
+     * bytes do not fit 32 bits. */
+    if (len <= BLOCK_HEADER_LEN) {
         return IOT_ERR_BAD_FORMAT;
     }
+#if SIZE_MAX > UINT32_MAX
+    if (len - BLOCK_HEADER_LEN > UINT32_MAX) {
+        return IOT_ERR_BAD_FORMAT;
+    }
+#endif
     blk->job_id = get_u32(p);
     blk->offset = get_u32(p + 4);
     blk->data = p + BLOCK_HEADER_LEN;
