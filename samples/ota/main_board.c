@@ -51,6 +51,7 @@
 #include "board.h"
 #include "iot_board_ota.h"
 #include "iot_fwu.h"
+#include "sample_hex.h"
 
 #ifdef OTA_CREDENTIALS_HEADER
 #include OTA_CREDENTIALS_HEADER
@@ -105,38 +106,12 @@ static uint32_t g_t_download;  /* first block requested (ms) */
 static uint32_t g_t_verify;    /* every byte written (ms) */
 static uint32_t g_t_activate;  /* verified (ms) */
 
-/* Two hex digits per byte; 0 on a malformed string. */
-static size_t hex_to_bytes(const char *hex, uint8_t *out, size_t cap)
-{
-    size_t n = strlen(hex);
-
-    if (n == 0u || n % 2u != 0u || n / 2u > cap) {
-        return 0;
-    }
-    for (size_t i = 0; i < n; i++) {
-        char ch = hex[i];
-        unsigned v;
-
-        if (ch >= '0' && ch <= '9') {
-            v = (unsigned)(ch - '0');
-        } else if (ch >= 'a' && ch <= 'f') {
-            v = (unsigned)(ch - 'a' + 10);
-        } else if (ch >= 'A' && ch <= 'F') {
-            v = (unsigned)(ch - 'A' + 10);
-        } else {
-            return 0;
-        }
-        out[i / 2u] = (uint8_t)((i % 2u == 0u) ? v << 4 : (out[i / 2u] | v));
-    }
-    return n / 2u;
-}
-
 /* TLS-PSK settings; 0 when the credentials are missing. */
 static int set_credentials(iot_tls_config_t *tls)
 {
 #if defined(TELEMETRY_PSK_IDENTITY) && defined(TELEMETRY_PSK_HEX)
     static uint8_t psk[32];
-    size_t psk_len = hex_to_bytes(TELEMETRY_PSK_HEX, psk, sizeof(psk));
+    size_t psk_len = sample_hex_to_bytes(TELEMETRY_PSK_HEX, psk, sizeof(psk));
     iot_cred_t c_psk = IOT_CRED_FROM_BUFFER(psk, psk_len);
 
     tls->mode = IOT_TLS_PSK;
@@ -145,7 +120,6 @@ static int set_credentials(iot_tls_config_t *tls)
     return psk_len != 0u;
 #else
     (void)tls;
-    (void)hex_to_bytes;
     return 0;
 #endif
 }

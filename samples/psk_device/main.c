@@ -12,6 +12,7 @@
 
 #include <corstone_iot/iot.h>
 #include <corstone_iot/posix.h>
+#include "sample_hex.h"
 
 static void usage(void)
 {
@@ -24,24 +25,6 @@ static void usage(void)
             "  (creates a P-256 attestation key, writes its public point as hex, exits)\n"
             "  The attestation key is imported into the key store in DIR on first use\n"
             "  (label \"attestation\"); later runs find it there.\n");
-}
-
-static size_t hex_to_bytes(const char *hex, unsigned char *out, size_t cap)
-{
-    size_t n = strlen(hex) / 2u;
-    size_t i;
-
-    if (n == 0 || n > cap || strlen(hex) % 2u != 0u) {
-        return 0;
-    }
-    for (i = 0; i < n; i++) {
-        unsigned v;
-        if (sscanf(hex + 2u * i, "%2x", &v) != 1) {
-            return 0;
-        }
-        out[i] = (unsigned char)v;
-    }
-    return n;
 }
 
 static void on_command(iot_client_t *c, const iot_message_t *m, void *user)
@@ -100,7 +83,7 @@ static int ensure_attestation_key(const char *hex)
         fprintf(stderr, "psk_device: no attestation key in the store; give --attest-key-hex\n");
         return -1;
     }
-    n = hex_to_bytes(hex, key, sizeof(key));
+    n = sample_hex_to_bytes(hex, key, sizeof(key));
     o.label = IOT_ATTEST_KEY_LABEL;
     st = n == 0 ? IOT_ERR_INVALID_ARG : iot_key_import_psk(key, n, &o, &id);
     if (st != IOT_OK) {
@@ -184,7 +167,7 @@ int main(int argc, char **argv)
         usage();
         return 2;
     }
-    psk_len = hex_to_bytes(psk_hex, psk, sizeof(psk));
+    psk_len = sample_hex_to_bytes(psk_hex, psk, sizeof(psk));
     if (psk_len == 0) {
         fprintf(stderr, "psk_device: --psk-hex is not hex\n");
         return 2;

@@ -23,6 +23,7 @@
 #include <corstone_iot/tls.h>
 
 #include "telemetry.h"
+#include "sample_hex.h"
 
 #ifdef TELEMETRY_CREDENTIALS_HEADER
 #include TELEMETRY_CREDENTIALS_HEADER
@@ -53,32 +54,6 @@
 #define TELEMETRY_SERVER_NAME "localhost"
 #endif
 
-/* Two hex digits per byte; 0 on a malformed string. */
-static size_t hex_to_bytes(const char *hex, uint8_t *out, size_t cap)
-{
-    size_t n = strlen(hex);
-
-    if (n == 0u || n % 2u != 0u || n / 2u > cap) {
-        return 0;
-    }
-    for (size_t i = 0; i < n; i++) {
-        char ch = hex[i];
-        unsigned v;
-
-        if (ch >= '0' && ch <= '9') {
-            v = (unsigned)(ch - '0');
-        } else if (ch >= 'a' && ch <= 'f') {
-            v = (unsigned)(ch - 'a' + 10);
-        } else if (ch >= 'A' && ch <= 'F') {
-            v = (unsigned)(ch - 'A' + 10);
-        } else {
-            return 0;
-        }
-        out[i / 2u] = (uint8_t)((i % 2u == 0u) ? v << 4 : (out[i / 2u] | v));
-    }
-    return n / 2u;
-}
-
 /* Fills in the TLS settings; 0 when the credentials are missing. */
 static int set_credentials(iot_tls_config_t *tls)
 {
@@ -92,7 +67,6 @@ static int set_credentials(iot_tls_config_t *tls)
     iot_cred_t c_cert = IOT_CRED_FROM_BUFFER(cert, sizeof(cert));
     iot_cred_t c_key = IOT_CRED_FROM_BUFFER(key, sizeof(key));
 
-    (void)hex_to_bytes;
     tls->mode = IOT_TLS_CERT;
     tls->ca = c_ca;
     tls->client_cert = c_cert;
@@ -101,7 +75,7 @@ static int set_credentials(iot_tls_config_t *tls)
     return 1;
 #elif !TELEMETRY_MTLS && defined(TELEMETRY_PSK_IDENTITY) && defined(TELEMETRY_PSK_HEX)
     static uint8_t psk[32];
-    size_t psk_len = hex_to_bytes(TELEMETRY_PSK_HEX, psk, sizeof(psk));
+    size_t psk_len = sample_hex_to_bytes(TELEMETRY_PSK_HEX, psk, sizeof(psk));
     iot_cred_t c_psk = IOT_CRED_FROM_BUFFER(psk, psk_len);
 
     tls->mode = IOT_TLS_PSK;
@@ -110,7 +84,6 @@ static int set_credentials(iot_tls_config_t *tls)
     return psk_len != 0u;
 #else
     (void)tls;
-    (void)hex_to_bytes;
     return 0;
 #endif
 }

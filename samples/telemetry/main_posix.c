@@ -9,6 +9,7 @@
 #include <corstone_iot/tls.h>
 
 #include "telemetry.h"
+#include "sample_hex.h"
 
 static void usage(void)
 {
@@ -64,24 +65,6 @@ static int use_store(const char *dir, const char *label, const char *psk_label,
     return 0;
 }
 
-static size_t hex_to_bytes(const char *hex, unsigned char *out, size_t cap)
-{
-    size_t n = strlen(hex) / 2u;
-    size_t i;
-
-    if (n > cap || strlen(hex) % 2u != 0u) {
-        return 0;
-    }
-    for (i = 0; i < n; i++) {
-        unsigned v;
-        if (sscanf(hex + 2u * i, "%2x", &v) != 1) {
-            return 0;
-        }
-        out[i] = (unsigned char)v;
-    }
-    return n;
-}
-
 int main(int argc, char **argv)
 {
     static unsigned char psk[64];
@@ -117,7 +100,7 @@ int main(int argc, char **argv)
             tls.mode = IOT_TLS_PSK;
             tls.psk_identity = v;
         } else if (strcmp(k, "--psk-hex") == 0) {
-            iot_cred_t c = IOT_CRED_FROM_BUFFER(psk, hex_to_bytes(v, psk, sizeof(psk)));
+            iot_cred_t c = IOT_CRED_FROM_BUFFER(psk, sample_hex_to_bytes(v, psk, sizeof(psk)));
             tls.psk = c;
         } else if (strcmp(k, "--store") == 0) {
             store = v;
