@@ -80,6 +80,22 @@ static MQTTClient g_client;
 static uint8_t *g_msg;
 static size_t g_msg_cap;
 static volatile int g_lost;
+/* One MQTTClient_publish at a time: blocks go out from Paho's receiving
+ * thread (in on_message) while the main thread publishes jobs, and two
+ * publishes at once on one synchronous client were seen to block each other
+ * for good when the socket was full. Held only around the publish call. */
+static pthread_mutex_t g_pub_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int publish(const char *topic, const void *data, size_t len, int qos, int retained,
+                   MQTTClient_deliveryToken *tok)
+{
+    int rc;
+
+    pthread_mutex_lock(&g_pub_lock);
+    rc = MQTTClient_publish(g_client, topic, (int)len, (void *)(uintptr_t)data, qos, retained, tok);
+    pthread_mutex_unlock(&g_pub_lock);
+    return rc;
+}
 
 static double now_s(void)
 {
@@ -210,7 +226,8 @@ static void on_status(int i, const char *json)
 }
 
 /* Answer one request: its range in blocks, in order, QoS 0. Runs on Paho's
- * receiving thread, which then sends without waiting for another thread. */
+ * receiving thread, so that a request is answered without a hand-over to
+ * another thread (publish() keeps it from overlapping a job publish). */
 static void serve_request(int dev, uint32_t off, uint32_t len, uint32_t blk)
 {
     device_t *d = &g_dev[dev];
@@ -234,8 +251,7 @@ static void serve_request(int dev, uint32_t off, uint32_t len, uint32_t blk)
         put_u32(g_msg, g_job_id);
         put_u32(g_msg + 4, off);
         memcpy(g_msg + BLOCK_HEADER_LEN, g_image + off, n);
-        if (MQTTClient_publish(g_client, d->t_block, (int)(BLOCK_HEADER_LEN + n), g_msg, 0, 0,
-                               NULL) != MQTTCLIENT_SUCCESS) {
+        if (publish(d->t_block, g_msg, BLOCK_HEADER_LEN + n, 0, 0, NULL) != MQTTCLIENT_SUCCESS) {
             return; /* the device asks again after its time-out */
         }
         pthread_mutex_lock(&g_lock);
@@ -335,7 +351,7 @@ static void publish_or_die(MQTTClient c, const char *topic, const void *data, si
                            int retained)
 {
     MQTTClient_deliveryToken tok;
-    int rc = MQTTClient_publish(c, topic, (int)len, (void *)(uintptr_t)data, qos, retained, &tok);
+    int rc = publish(topic, data, len, qos, retained, &tok);
     if (rc != MQTTCLIENT_SUCCESS) {
         die("publish to %s failed (%d)", topic, rc);
     }
@@ -416,8 +432,7 @@ static bool reconnect(MQTTClient_connectOptions *co, bool verbose)
         if (g_dev[i].finished) {
             continue;
         }
-        if (MQTTClient_publish(g_client, g_dev[i].t_job, (int)g_job_len,
-                               (void *)(uintptr_t)g_job, 1, 1, &tok) != MQTTCLIENT_SUCCESS) {
+        if (publish(g_dev[i].t_job, g_job, g_job_len, 1, 1, &tok) != MQTTCLIENT_SUCCESS) {
             return false;
         }
         MQTTClient_waitForCompletion(g_client, tok, 10000);
@@ -633,8 +648,7 @@ int main(int argc, char **argv)
             bool final = strcmp(g_dev[i].state, "succeeded") == 0 || strcmp(g_dev[i].state, "failed") == 0;
             if (final || !g_dev[i].finished) {
                 MQTTClient_deliveryToken tok;
-                if (MQTTClient_publish(g_client, g_dev[i].t_job, 0, "", 1, 1, &tok) ==
-                    MQTTCLIENT_SUCCESS) {
+                if (publish(g_dev[i].t_job, "", 0, 1, 1, &tok) == MQTTCLIENT_SUCCESS) {
                     MQTTClient_waitForCompletion(g_client, tok, 10000);
                 } else {
                     fprintf(stderr, "iot-ota-serve: could not clear the job of %s\n", g_dev[i].id);
