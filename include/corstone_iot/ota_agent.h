@@ -14,7 +14,8 @@
  * A restart at any point resumes: the agent keeps a small job record in
  * the port object store (iot_port_store_set(), uid
  * ::IOT_CONFIG_OTA_AGENT_STORE_UID) and the OTA module keeps the bytes
- * written, so the download continues from the last durable block.
+ * written, so the download continues from the last durable checkpoint
+ * (see ::iot_ota_agent_config_t::checkpoint_bytes).
  *
  * @par Memory
  * No heap: one agent from a static pool of ::IOT_CONFIG_OTA_AGENT_MAX
@@ -126,7 +127,10 @@ typedef void (*iot_ota_agent_reboot_t)(void *user);
 /**
  * @brief Told about every phase change and written block.
  * @param phase   The current phase.
- * @param written Bytes of the image durably written so far.
+ * @param written Bytes of the image written so far, in order from the
+ *                start; durable up to the last checkpoint (see
+ *                ::iot_ota_agent_config_t::checkpoint_bytes; the durable
+ *                count is ::iot_ota_agent_status_t::written).
  * @param total   Size of the image.
  * @param user    ::iot_ota_agent_config_t::progress_user.
  */
@@ -149,11 +153,12 @@ typedef struct iot_ota_agent_config {
     void *reboot_user;                   /**< Passed to @c reboot. */
     iot_ota_agent_progress_t progress;   /**< Progress hook, or NULL. */
     void *progress_user;                 /**< Passed to @c progress. */
+    uint32_t checkpoint_bytes;           /**< Make the download durable every this many bytes (and at its end); 0 gives ::IOT_CONFIG_OTA_CHECKPOINT_BYTES. A power cut repeats at most this many bytes. Ports without ::IOT_PORT_FW_HAS_SYNC make every block durable. */
 } iot_ota_agent_config_t;
 
 /** @brief Defaults for ::iot_ota_agent_config_t. */
 #define IOT_OTA_AGENT_CONFIG_INIT                                                              \
-    { sizeof(iot_ota_agent_config_t), NULL, 0u, 0u, 0u, NULL, NULL, NULL, NULL, NULL, NULL }
+    { sizeof(iot_ota_agent_config_t), NULL, 0u, 0u, 0u, NULL, NULL, NULL, NULL, NULL, NULL, 0u }
 
 /** @brief What iot_ota_agent_get_status() reports. */
 typedef struct iot_ota_agent_status {

@@ -9,6 +9,11 @@
  * agent; MQTT publishes are built under it and sent after releasing it, so
  * a callback never waits on a thread that waits on the client.
  *
+ * Blocks are written unsynced and made durable at checkpoints (every
+ * checkpoint_bytes and at the end of the image; ota_checkpoint.h): the
+ * resume point, and the "written" of reports, moves at checkpoints only,
+ * and a power cut repeats what came after the last one.
+ *
  * Crash safety: the job record (uid IOT_CONFIG_OTA_AGENT_STORE_UID) is
  * saved before each step that changes the OTA module's state, and after a
  * restart the phase is derived from the OTA module's state (the truth for
@@ -27,6 +32,7 @@
 #include "iot_format.h"
 #include "iot_internal.h"
 #include "ota/ota_agent_internal.h"
+#include "ota_checkpoint.h"
 
 #include <psa/crypto.h>
 
@@ -84,7 +90,8 @@ struct iot_ota_agent {
     iot_ota_agent_phase_t phase;
     iot_ota_reason_t reason;
     iot_status_t error;
-    uint32_t written;
+    uint32_t written;  /* durable: the resume point after a power cut */
+    uint32_t received; /* written in order, durable or not; the next block's offset */
     uint32_t requested_end;
     uint64_t last_rx_ms;
     uint32_t reported_pct;
@@ -318,9 +325,16 @@ static void fail(iot_ota_agent_t *a, iot_ota_reason_t reason, iot_status_t error
     enter_phase(a, IOT_OTA_AGENT_FAILED, out);
 }
 
+/* Bytes between two checkpoints: the configured value, or the default. */
+static uint32_t checkpoint_bytes(const iot_ota_agent_t *a)
+{
+    return (a->cfg.checkpoint_bytes != 0u) ? a->cfg.checkpoint_bytes
+                                           : (uint32_t)IOT_CONFIG_OTA_CHECKPOINT_BYTES;
+}
+
 static void start_window(iot_ota_agent_t *a, outbox_t *out)
 {
-    a->requested_end = a->written;
+    a->requested_end = a->received;
     a->last_rx_ms = iot_port_time_ms();
     build_request(a, out, a->cfg.window);
 }
@@ -340,6 +354,7 @@ static void begin_download(iot_ota_agent_t *a, outbox_t *out)
         return;
     }
     a->written = info.written;
+    a->received = info.written;
     a->reported_pct = (uint32_t)(((uint64_t)a->written * 100u) / a->rec.size);
     a->reason = IOT_OTA_REASON_NONE;
     a->error = IOT_OK;
@@ -565,25 +580,36 @@ static void on_block(iot_client_t *client, const iot_message_t *msg, void *user)
     }
     memset(&out, 0, sizeof(out));
     iot_port_mutex_lock(&a->lock);
-    if (a->phase != IOT_OTA_AGENT_DOWNLOADING || !block_accepted(&a->rec, a->written, &blk)) {
+    /* In order after the bytes received so far (block_accepted). */
+    if (a->phase != IOT_OTA_AGENT_DOWNLOADING || !block_accepted(&a->rec, a->received, &blk)) {
         iot_port_mutex_unlock(&a->lock);
         return;
     }
-    st = iot_ota_write(a->rec.component, blk.offset, blk.data, blk.len);
+    st = ota_write_unsynced(a->rec.component, blk.offset, blk.data, blk.len);
     if (st != IOT_OK) {
         fail(a, IOT_OTA_REASON_STORAGE, st, &out);
         goto done;
     }
-    a->written += blk.len;
+    a->received += blk.len;
     a->last_rx_ms = iot_port_time_ms();
+    if (a->received == a->rec.size || a->received - a->written >= checkpoint_bytes(a)) {
+        /* A checkpoint: the bytes so far become durable and the resume point moves. */
+        st = ota_checkpoint(a->rec.component);
+        if (st != IOT_OK) {
+            fail(a, IOT_OTA_REASON_STORAGE, st, &out);
+            goto done;
+        }
+        a->written = a->received;
+    }
     if (a->cfg.progress != NULL) {
-        a->cfg.progress(a->phase, a->written, a->rec.size, a->cfg.progress_user);
+        a->cfg.progress(a->phase, a->received, a->rec.size, a->cfg.progress_user);
     }
     if (a->written == a->rec.size) {
         enter_phase(a, IOT_OTA_AGENT_VERIFYING, &out);
         goto done;
     }
     {
+        /* Progress reports name durable bytes, so they change at checkpoints only. */
         uint32_t pct = (uint32_t)(((uint64_t)a->written * 100u) / a->rec.size);
         if (pct >= a->reported_pct + PROGRESS_STEP_PCT) {
             a->reported_pct = pct - pct % PROGRESS_STEP_PCT;
@@ -593,7 +619,7 @@ static void on_block(iot_client_t *client, const iot_message_t *msg, void *user)
     /* Slide the window: refill by half a window when half of it has arrived. */
     {
         uint32_t half = a->cfg.window / 2u;
-        uint64_t ahead = (uint64_t)(a->requested_end - a->written);
+        uint64_t ahead = (uint64_t)(a->requested_end - a->received);
         if (half == 0u) {
             half = 1u;
         }
@@ -732,7 +758,7 @@ iot_status_t iot_ota_agent_step(iot_ota_agent_t *a)
         if (iot_port_time_ms() - a->last_rx_ms >= a->cfg.request_timeout_ms) {
             IOT_LOGI(MOD, "job %lu: no block for %lu ms; asking again from %lu",
                      (unsigned long)a->rec.job_id, (unsigned long)a->cfg.request_timeout_ms,
-                     (unsigned long)a->written);
+                     (unsigned long)a->received);
             start_window(a, &out);
         }
         break;
