@@ -19,8 +19,9 @@
  *
  * @par Memory
  * No heap: one agent from a static pool of ::IOT_CONFIG_OTA_AGENT_MAX
- * entries, about 220 bytes each plus its topic strings (4 x
- * ::IOT_CONFIG_OTA_AGENT_TOPIC_MAX bytes): 608 bytes of static RAM with the
+ * entries, about 450 bytes each (a PSA hash operation for the transfer
+ * hash included) plus its topic strings (4 x
+ * ::IOT_CONFIG_OTA_AGENT_TOPIC_MAX bytes): 840 bytes of static RAM with the
  * defaults on Cortex-M55, whatever the image size. The stack peaks at
  * ::IOT_CONFIG_OTA_AGENT_READ_CHUNK plus about 650 bytes while the transfer
  * hash is checked. Blocks are written straight from

@@ -95,6 +95,10 @@ struct iot_ota_agent {
     uint32_t requested_end;
     uint64_t last_rx_ms;
     uint32_t reported_pct;
+    /* The transfer hash, fed block by block while a download runs from byte 0
+     * in this process; after a resume the bytes are read back instead. */
+    bool hash_live;
+    psa_hash_operation_t hash;
 };
 
 static iot_ota_agent_t g_agents[IOT_CONFIG_OTA_AGENT_MAX];
@@ -302,6 +306,26 @@ static void send_outbox(iot_ota_agent_t *a, const outbox_t *out)
 
 /* ---- phase changes (lock held) ---- */
 
+static void hash_stop(iot_ota_agent_t *a)
+{
+    if (a->hash_live) {
+        (void)psa_hash_abort(&a->hash);
+        a->hash_live = false;
+    }
+}
+
+/* A download from byte 0 hashes its blocks as they arrive (no read-back). */
+static void hash_start(iot_ota_agent_t *a)
+{
+    hash_stop(a);
+    a->hash = psa_hash_operation_init();
+    if (a->received == 0u && psa_crypto_init() == PSA_SUCCESS &&
+        psa_hash_setup(&a->hash, PSA_ALG_SHA_256) == PSA_SUCCESS) {
+        a->hash_live = true;
+    }
+}
+
+
 static void enter_phase(iot_ota_agent_t *a, iot_ota_agent_phase_t phase, outbox_t *out)
 {
     a->phase = phase;
@@ -320,6 +344,7 @@ static void enter_phase(iot_ota_agent_t *a, iot_ota_agent_phase_t phase, outbox_
 
 static void fail(iot_ota_agent_t *a, iot_ota_reason_t reason, iot_status_t error, outbox_t *out)
 {
+    hash_stop(a);
     a->reason = reason;
     a->error = error;
     enter_phase(a, IOT_OTA_AGENT_FAILED, out);
@@ -367,6 +392,7 @@ static void begin_download(iot_ota_agent_t *a, outbox_t *out)
         IOT_LOGI(MOD, "job %lu: resuming at %lu of %lu bytes", (unsigned long)a->rec.job_id,
                  (unsigned long)a->written, (unsigned long)a->rec.size);
     }
+    hash_start(a);
     start_window(a, out);
 }
 
@@ -592,6 +618,9 @@ static void on_block(iot_client_t *client, const iot_message_t *msg, void *user)
     }
     a->received += blk.len;
     a->last_rx_ms = iot_port_time_ms();
+    if (a->hash_live && psa_hash_update(&a->hash, blk.data, blk.len) != PSA_SUCCESS) {
+        hash_stop(a); /* verification reads the bytes back instead */
+    }
     if (a->received == a->rec.size || a->received - a->written >= checkpoint_bytes(a)) {
         /* A checkpoint: the bytes so far become durable and the resume point moves. */
         st = ota_checkpoint(a->rec.component);
@@ -634,7 +663,8 @@ done:
 
 /* ---- the application's side ---- */
 
-/* SHA-256 of the whole downloaded image against the job's (transfer check). */
+/* SHA-256 of the whole downloaded image against the job's (transfer check):
+ * from the hash fed while the blocks arrived, or else read back from the slot. */
 static iot_status_t check_transfer_hash(iot_ota_agent_t *a)
 {
     psa_hash_operation_t op = PSA_HASH_OPERATION_INIT;
@@ -644,6 +674,17 @@ static iot_status_t check_transfer_hash(iot_ota_agent_t *a)
     uint32_t off = 0;
     iot_status_t st = IOT_OK;
 
+    if (a->hash_live && a->received == a->rec.size) {
+        a->hash_live = false;
+        if (psa_hash_finish(&a->hash, digest, sizeof(digest), &dlen) != PSA_SUCCESS) {
+            (void)psa_hash_abort(&a->hash);
+            return IOT_ERR_CRYPTO;
+        }
+        return (dlen == sizeof(digest) && memcmp(digest, a->rec.sha256, 32) == 0)
+                   ? IOT_OK
+                   : IOT_ERR_BAD_SIGNATURE;
+    }
+    hash_stop(a);
     if (psa_crypto_init() != PSA_SUCCESS || psa_hash_setup(&op, PSA_ALG_SHA_256) != PSA_SUCCESS) {
         return IOT_ERR_CRYPTO;
     }
@@ -835,6 +876,7 @@ iot_status_t iot_ota_agent_start(iot_client_t *client, const iot_ota_agent_confi
     if (a == NULL) {
         return IOT_ERR_NO_MEMORY;
     }
+    hash_stop(a); /* an operation an earlier agent in this slot left running */
     memset(a, 0, sizeof(*a));
     n = config->struct_size < sizeof(a->cfg) ? config->struct_size : sizeof(a->cfg);
     memcpy(&a->cfg, config, n);
