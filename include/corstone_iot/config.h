@@ -306,7 +306,7 @@
 
 /**
  * @brief Bytes the OTA agent writes between two durable checkpoints of a
- *        download, on a port with ::IOT_PORT_FW_HAS_SYNC (others make
+ *        download, on a port with @c IOT_PORT_FW_HAS_SYNC (others make
  *        every block durable).
  *
  * Blocks are written unsynced; every this many bytes, and at the end of

@@ -154,7 +154,7 @@ typedef struct iot_ota_agent_config {
     void *reboot_user;                   /**< Passed to @c reboot. */
     iot_ota_agent_progress_t progress;   /**< Progress hook, or NULL. */
     void *progress_user;                 /**< Passed to @c progress. */
-    uint32_t checkpoint_bytes;           /**< Make the download durable every this many bytes (and at its end); 0 gives ::IOT_CONFIG_OTA_CHECKPOINT_BYTES. A power cut repeats at most this many bytes. Ports without ::IOT_PORT_FW_HAS_SYNC make every block durable. */
+    uint32_t checkpoint_bytes;           /**< Make the download durable every this many bytes (and at its end); 0 gives ::IOT_CONFIG_OTA_CHECKPOINT_BYTES. A power cut repeats at most this many bytes. Ports without @c IOT_PORT_FW_HAS_SYNC make every block durable. */
 } iot_ota_agent_config_t;
 
 /** @brief Defaults for ::iot_ota_agent_config_t. */

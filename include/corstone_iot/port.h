@@ -313,21 +313,19 @@ iot_status_t iot_port_fw_start(iot_port_fw_component_t component);
 iot_status_t iot_port_fw_write(iot_port_fw_component_t component, uint32_t offset,
                                const uint8_t *data, size_t len);
 
-/**
- * @def IOT_PORT_FW_HAS_SYNC
- * @brief Defined to 1 by a port that implements the optional pair
- *        iot_port_fw_write_unsynced() and iot_port_fw_sync().
- *
- * The port's build sets it for the SDK's sources (posix: ports/posix/port.cmake).
+/*
+ * Optional pair: iot_port_fw_write_unsynced() and iot_port_fw_sync(). A port
+ * that implements them defines IOT_PORT_FW_HAS_SYNC to 1 for the SDK's
+ * sources (its port.cmake lists it in IOT_PORT_DEFINITIONS; posix does).
  * Without it the OTA module makes every write durable with
  * iot_port_fw_write(), which is always correct and costs what the storage
  * charges per durable write (on a file system: an fsync of the data and of
  * the state record). With it the OTA agent writes blocks unsynced and makes
- * them durable once per ::IOT_CONFIG_OTA_CHECKPOINT_BYTES.
+ * them durable once per IOT_CONFIG_OTA_CHECKPOINT_BYTES.
  */
 
 /**
- * @brief Optional (::IOT_PORT_FW_HAS_SYNC): write bytes into the staging slot
+ * @brief Optional (@c IOT_PORT_FW_HAS_SYNC): write bytes into the staging slot
  *        at @p offset without making them durable (WRITING state).
  *
  * The bytes can be read back at once, but a power cut may lose them (or
@@ -351,7 +349,7 @@ iot_status_t iot_port_fw_write_unsynced(iot_port_fw_component_t component, uint3
                                         const uint8_t *data, size_t len);
 
 /**
- * @brief Optional (::IOT_PORT_FW_HAS_SYNC): make every byte written with
+ * @brief Optional (@c IOT_PORT_FW_HAS_SYNC): make every byte written with
  *        iot_port_fw_write_unsynced() durable, then move the resume point
  *        over the bytes written contiguously from it (WRITING state).
  *
