@@ -87,6 +87,8 @@ struct iot_ota_agent {
     char t_status[IOT_CONFIG_OTA_AGENT_TOPIC_MAX];
     bool have_record;
     job_record_t rec;
+    bool rec_stored_known;      /* rec_stored holds what the store has */
+    uint8_t rec_stored[REC_LEN];
     iot_ota_agent_phase_t phase;
     iot_ota_reason_t reason;
     iot_status_t error;
@@ -177,11 +179,21 @@ static iot_status_t record_decode(const uint8_t *b, size_t len, job_record_t *r)
 static iot_status_t record_save(iot_ota_agent_t *a)
 {
     uint8_t b[REC_LEN];
+    iot_status_t st;
 
     a->rec.phase = a->phase;
     a->rec.reason = a->reason;
     record_encode(&a->rec, b);
-    return iot_port_store_set(IOT_CONFIG_OTA_AGENT_STORE_UID, b, sizeof(b));
+    if (a->rec_stored_known && memcmp(b, a->rec_stored, sizeof(b)) == 0) {
+        return IOT_OK; /* the store has these very bytes: a durable write saved */
+    }
+    a->rec_stored_known = false;
+    st = iot_port_store_set(IOT_CONFIG_OTA_AGENT_STORE_UID, b, sizeof(b));
+    if (st == IOT_OK) {
+        memcpy(a->rec_stored, b, sizeof(b));
+        a->rec_stored_known = true;
+    }
+    return st;
 }
 
 static iot_status_t record_load(job_record_t *r, bool *found)
