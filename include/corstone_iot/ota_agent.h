@@ -6,7 +6,9 @@
  * The agent rides on an MQTT client the application connected with
  * iot_connect(). It subscribes to the device's job and block topics, takes
  * a job notification, requests the image block by block (a sliding window
- * of requests), writes each block with iot_ota_write(), verifies it with
+ * of requests), writes the blocks into the staging slot and makes them
+ * durable every ::IOT_CONFIG_OTA_CHECKPOINT_BYTES and at the end (each block
+ * on a port without unsynced writes), verifies the image with
  * iot_ota_finalize(), activates it and asks for a reboot. After the reboot
  * it runs the application's self-test on the image on trial and confirms
  * or rejects it. It reports every step on the device's status topic.
