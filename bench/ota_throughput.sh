@@ -16,8 +16,12 @@
 #   mosquitto_pub  one message of the image's bytes, publish start -> the
 #                  subscriber has it (both clients' start-up included)
 # ratio = mosquitto_pub seconds / OTA seconds (1.0: as fast as mosquitto_pub).
-# Storage: "disk" keeps the device's slots in the work directory (every block
-# is fsynced before it counts, as the OTA module requires); "tmpfs" keeps them
+# The device uses its default checkpoint (256 KiB: blocks are made durable
+# every 256 KiB and at the end); OTA_CHECKPOINT=BYTES sets another (1: every
+# block durable before the next is taken, as before checkpoints existed);
+# OTA_WINDOW=N sets the request window (default 8).
+# Storage: "disk" keeps the device's slots in the work directory (bytes count
+# for the resume point only once fsynced, at checkpoints); "tmpfs" keeps them
 # in /dev/shm, which shows what the protocol moves when writes cost nothing.
 # Plain TCP and TLS (server certificate) listeners, both on 127.0.0.1; the
 # certificate names "localhost", so mosquitto_pub/sub skip only the host name
@@ -84,7 +88,8 @@ ota_once() {
     port=$IOT_TEST_PORT_PLAIN
   fi
   "$dev" --dir "$dir" --port "$port" "${tlsdev[@]}" --id "$id" --pubkey "$work/pub.pem" \
-    --factory-image "$work/v1.img" --block "$blk" --window "${OTA_WINDOW:-8}" > "$d.log" 2>&1 &
+    --factory-image "$work/v1.img" --block "$blk" --window "${OTA_WINDOW:-8}" \
+    ${OTA_CHECKPOINT:+--checkpoint "$OTA_CHECKPOINT"} > "$d.log" 2>&1 &
   local pid=$!
   pids+=("$pid")
   local i

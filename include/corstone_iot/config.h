@@ -303,6 +303,22 @@
 #ifndef IOT_CONFIG_OTA_STORE_UID_BASE
 #define IOT_CONFIG_OTA_STORE_UID_BASE 0x4F000000u
 #endif
+
+/**
+ * @brief Bytes the OTA agent writes between two durable checkpoints of a
+ *        download, on a port with @c IOT_PORT_FW_HAS_SYNC (others make
+ *        every block durable).
+ *
+ * Blocks are written unsynced; every this many bytes, and at the end of
+ * the image, the agent makes them durable and the resume point moves. A
+ * power cut re-requests what came after the last checkpoint: at most this
+ * many bytes are downloaded twice. Larger means fewer flushes (faster on
+ * storage where a flush is dear), smaller means less to repeat. The
+ * agent's iot_ota_agent_config_t::checkpoint_bytes overrides it.
+ */
+#ifndef IOT_CONFIG_OTA_CHECKPOINT_BYTES
+#define IOT_CONFIG_OTA_CHECKPOINT_BYTES (256u * 1024u)
+#endif
 /** @} */
 
 /** @name Argument checks

@@ -6,7 +6,9 @@
  * The agent rides on an MQTT client the application connected with
  * iot_connect(). It subscribes to the device's job and block topics, takes
  * a job notification, requests the image block by block (a sliding window
- * of requests), writes each block with iot_ota_write(), verifies it with
+ * of requests), writes the blocks into the staging slot and makes them
+ * durable every ::IOT_CONFIG_OTA_CHECKPOINT_BYTES and at the end (each block
+ * on a port without unsynced writes), verifies the image with
  * iot_ota_finalize(), activates it and asks for a reboot. After the reboot
  * it runs the application's self-test on the image on trial and confirms
  * or rejects it. It reports every step on the device's status topic.
@@ -14,12 +16,14 @@
  * A restart at any point resumes: the agent keeps a small job record in
  * the port object store (iot_port_store_set(), uid
  * ::IOT_CONFIG_OTA_AGENT_STORE_UID) and the OTA module keeps the bytes
- * written, so the download continues from the last durable block.
+ * written, so the download continues from the last durable checkpoint
+ * (see ::iot_ota_agent_config_t::checkpoint_bytes).
  *
  * @par Memory
  * No heap: one agent from a static pool of ::IOT_CONFIG_OTA_AGENT_MAX
- * entries, about 220 bytes each plus its topic strings (4 x
- * ::IOT_CONFIG_OTA_AGENT_TOPIC_MAX bytes): 608 bytes of static RAM with the
+ * entries, about 450 bytes each (a PSA hash operation for the transfer
+ * hash included) plus its topic strings (4 x
+ * ::IOT_CONFIG_OTA_AGENT_TOPIC_MAX bytes): 840 bytes of static RAM with the
  * defaults on Cortex-M55, whatever the image size. The stack peaks at
  * ::IOT_CONFIG_OTA_AGENT_READ_CHUNK plus about 650 bytes while the transfer
  * hash is checked. Blocks are written straight from
@@ -126,7 +130,10 @@ typedef void (*iot_ota_agent_reboot_t)(void *user);
 /**
  * @brief Told about every phase change and written block.
  * @param phase   The current phase.
- * @param written Bytes of the image durably written so far.
+ * @param written Bytes of the image written so far, in order from the
+ *                start; durable up to the last checkpoint (see
+ *                ::iot_ota_agent_config_t::checkpoint_bytes; the durable
+ *                count is ::iot_ota_agent_status_t::written).
  * @param total   Size of the image.
  * @param user    ::iot_ota_agent_config_t::progress_user.
  */
@@ -149,11 +156,12 @@ typedef struct iot_ota_agent_config {
     void *reboot_user;                   /**< Passed to @c reboot. */
     iot_ota_agent_progress_t progress;   /**< Progress hook, or NULL. */
     void *progress_user;                 /**< Passed to @c progress. */
+    uint32_t checkpoint_bytes;           /**< Make the download durable every this many bytes (and at its end); 0 gives ::IOT_CONFIG_OTA_CHECKPOINT_BYTES. A power cut repeats at most this many bytes. Ports without @c IOT_PORT_FW_HAS_SYNC make every block durable. */
 } iot_ota_agent_config_t;
 
 /** @brief Defaults for ::iot_ota_agent_config_t. */
 #define IOT_OTA_AGENT_CONFIG_INIT                                                              \
-    { sizeof(iot_ota_agent_config_t), NULL, 0u, 0u, 0u, NULL, NULL, NULL, NULL, NULL, NULL }
+    { sizeof(iot_ota_agent_config_t), NULL, 0u, 0u, 0u, NULL, NULL, NULL, NULL, NULL, NULL, 0u }
 
 /** @brief What iot_ota_agent_get_status() reports. */
 typedef struct iot_ota_agent_status {

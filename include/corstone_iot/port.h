@@ -313,6 +313,57 @@ iot_status_t iot_port_fw_start(iot_port_fw_component_t component);
 iot_status_t iot_port_fw_write(iot_port_fw_component_t component, uint32_t offset,
                                const uint8_t *data, size_t len);
 
+/*
+ * Optional pair: iot_port_fw_write_unsynced() and iot_port_fw_sync(). A port
+ * that implements them defines IOT_PORT_FW_HAS_SYNC to 1 for the SDK's
+ * sources (its port.cmake lists it in IOT_PORT_DEFINITIONS; posix does).
+ * Without it the OTA module makes every write durable with
+ * iot_port_fw_write(), which is always correct and costs what the storage
+ * charges per durable write (on a file system: an fsync of the data and of
+ * the state record). With it the OTA agent writes blocks unsynced and makes
+ * them durable once per IOT_CONFIG_OTA_CHECKPOINT_BYTES.
+ */
+
+/**
+ * @brief Optional (@c IOT_PORT_FW_HAS_SYNC): write bytes into the staging slot
+ *        at @p offset without making them durable (WRITING state).
+ *
+ * The bytes can be read back at once, but a power cut may lose them (or
+ * leave any mixture of old and new bytes where they were written), and the
+ * resume point (iot_port_fw_info_t::written) does not move. The next
+ * iot_port_fw_sync() (or iot_port_fw_write(), or iot_port_fw_finish())
+ * makes them durable and moves the resume point over the bytes written
+ * contiguously from it.
+ * @param component Component id.
+ * @param offset    Byte offset in the slot.
+ * @param data      Bytes to write.
+ * @param len       Number of bytes.
+ * @retval IOT_OK Written (not yet durable).
+ * @retval IOT_ERR_INVALID_ARG NULL @p data with non-zero @p len.
+ * @retval IOT_ERR_NOT_FOUND No such component.
+ * @retval IOT_ERR_BAD_STATE Not in the WRITING state.
+ * @retval IOT_ERR_STORAGE_FULL @p offset + @p len exceeds the slot size.
+ * @retval IOT_ERR_IO The write failed.
+ */
+iot_status_t iot_port_fw_write_unsynced(iot_port_fw_component_t component, uint32_t offset,
+                                        const uint8_t *data, size_t len);
+
+/**
+ * @brief Optional (@c IOT_PORT_FW_HAS_SYNC): make every byte written with
+ *        iot_port_fw_write_unsynced() durable, then move the resume point
+ *        over the bytes written contiguously from it (WRITING state).
+ *
+ * Data first, resume point second: the resume point never covers bytes a
+ * power cut can still lose. With nothing unsynced it does nothing.
+ * @param component Component id.
+ * @retval IOT_OK Durable; iot_port_fw_query() reports the new resume point.
+ * @retval IOT_ERR_NOT_FOUND No such component.
+ * @retval IOT_ERR_BAD_STATE Not in the WRITING state.
+ * @retval IOT_ERR_IO The data or the state could not be made durable; the
+ *         resume point stays where it was (the bytes may be written again).
+ */
+iot_status_t iot_port_fw_sync(iot_port_fw_component_t component);
+
 /**
  * @brief Read back bytes from the staging slot (to verify or to resume).
  * @param component Component id.

@@ -11,3 +11,5 @@ set(IOT_PORT_PRIVATE_LIBRARIES MbedTLS::mbedtls Threads::Threads)
 set(IOT_PORT_PUBLIC_HEADERS "")
 # Libraries a static link needs, for corstone_iot.pc's Libs.private.
 set(IOT_PKGCONFIG_LIBS_PRIVATE "-lmbedtls -lmbedx509 -lmbedcrypto -lpthread")
+# Optional port calls the SDK's sources may use (include/corstone_iot/port.h).
+set(IOT_PORT_DEFINITIONS IOT_PORT_FW_HAS_SYNC=1)

@@ -78,6 +78,12 @@
  *      leftover).
  *    - write(): the data is fsynced before the record advances `written`,
  *      so the resume point never covers bytes that are not durable.
+ *    - write_unsynced() writes the data and only notes in memory what it
+ *      wrote; sync() fsyncs the staging file and then advances `written`
+ *      over the bytes written contiguously from it (as write() does), and
+ *      finish() fsyncs what is still unsynced before it records CANDIDATE.
+ *      A crash forgets the note together with the bytes it may lose; the
+ *      record never names them, so they are simply written again.
  *
  * crash_point() runs before every operation that changes the disk, so the
  * unit tests (posix_fw_internal.h) can stop the process at each of the
@@ -131,6 +137,18 @@ typedef struct {
 } fw_record_t;
 
 int iot_posix_fw_test_crash_after = -1;
+
+/* What iot_port_fw_write_unsynced() wrote since the last sync, per
+ * component. Process memory on purpose: a power cut forgets it together
+ * with the bytes it describes. */
+typedef struct {
+    int dirty;       /* bytes were written since the last sync */
+    uint32_t lo;     /* lowest offset written since */
+    uint32_t hi;     /* highest end written since */
+    uint32_t contig; /* end of the bytes written contiguously from the resume point */
+} fw_unsynced_t;
+
+static fw_unsynced_t g_unsynced[IOT_PORT_FW_COMPONENT_COUNT];
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static char g_dir[IOT_POSIX_FW_DIR_MAX + 1];
@@ -411,6 +429,7 @@ iot_status_t iot_posix_fw_set_dir(const char *dir)
     }
     len = strlen(resolved);
     (void)pthread_mutex_lock(&g_lock);
+    memset(g_unsynced, 0, sizeof(g_unsynced));
     memcpy(g_dir, resolved, len + 1u);
     g_dir_set = 1;
     (void)pthread_mutex_unlock(&g_lock);
@@ -624,6 +643,7 @@ iot_status_t iot_port_fw_start(iot_port_fw_component_t component)
         st = fsync_dir();
     }
     if (st == IOT_OK) {
+        memset(&g_unsynced[component], 0, sizeof(g_unsynced[component]));
         rec.flags = 0;
         rec.written = 0;
         rec.slot_size = g_slot_size;
@@ -632,49 +652,158 @@ iot_status_t iot_port_fw_start(iot_port_fw_component_t component)
     return fw_leave(st);
 }
 
-iot_status_t iot_port_fw_write(iot_port_fw_component_t component, uint32_t offset,
-                               const uint8_t *data, size_t len)
+/* Note bytes [offset, end) written unsynced over the resume point rec->written. */
+static void note_unsynced(iot_port_fw_component_t component, const fw_record_t *rec,
+                          uint32_t offset, uint32_t end)
 {
-    char path[FW_PATH_CAP];
-    fw_record_t rec;
-    uint64_t end;
+    fw_unsynced_t *u = &g_unsynced[component];
+    uint32_t cur;
+
+    if (!u->dirty) {
+        u->dirty = 1;
+        u->lo = offset;
+        u->hi = end;
+        u->contig = rec->written;
+    }
+    u->lo = (offset < u->lo) ? offset : u->lo;
+    u->hi = (end > u->hi) ? end : u->hi;
+    cur = (u->contig > rec->written) ? u->contig : rec->written;
+    if (offset <= cur && end > cur) {
+        u->contig = end;
+    }
+}
+
+/* The unsynced bytes are durable now: move the resume point over the
+ * contiguous ones (only over durable bytes, see rule 5) and forget them. */
+static iot_status_t commit_unsynced(iot_port_fw_component_t component, fw_record_t *rec)
+{
+    fw_unsynced_t *u = &g_unsynced[component];
+    iot_status_t st = IOT_OK;
+
+    if (u->dirty && u->contig > rec->written) {
+        rec->written = u->contig;
+        st = save_record(component, rec);
+    }
+    if (st == IOT_OK) {
+        memset(u, 0, sizeof(*u));
+    }
+    return st;
+}
+
+/* Common checks of write() and write_unsynced(); on IOT_OK the lock is held. */
+static iot_status_t write_enter(iot_port_fw_component_t component, uint32_t offset,
+                                const uint8_t *data, size_t len, fw_record_t *rec)
+{
     iot_status_t st;
-    int fd;
 
     if (data == NULL && len != 0u) {
         return IOT_ERR_INVALID_ARG;
     }
-    st = fw_enter(component, &rec);
+    st = fw_enter(component, rec);
+    if (st != IOT_OK) {
+        return st;
+    }
+    if (rec->state != IOT_PORT_FW_WRITING) {
+        return fw_leave(IOT_ERR_BAD_STATE);
+    }
+    if (!range_fits(offset, len, rec->slot_size)) {
+        return fw_leave(IOT_ERR_STORAGE_FULL);
+    }
+    return IOT_OK;
+}
+
+/* Write into the staging file (lock held, checks done, len > 0); with
+ * `durable`, fsync the file before closing it. */
+static iot_status_t staging_write(iot_port_fw_component_t component, const fw_record_t *rec,
+                                  uint32_t offset, const uint8_t *data, size_t len, int durable)
+{
+    char path[FW_PATH_CAP];
+    iot_status_t st;
+    int fd;
+
+    fw_path(component, FW_STAGING, path);
+    fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return IOT_ERR_IO;
+    }
+    st = write_all(fd, data, len, offset);
+    if (st == IOT_OK) {
+        note_unsynced(component, rec, offset, (uint32_t)((uint64_t)offset + (uint64_t)len));
+        if (durable) {
+            st = sync_fd(fd);
+        }
+    }
+    if (close(fd) != 0 && st == IOT_OK) {
+        st = IOT_ERR_IO;
+    }
+    return st;
+}
+
+/* fsync the staging file (lock held). */
+static iot_status_t staging_sync(iot_port_fw_component_t component)
+{
+    char path[FW_PATH_CAP];
+    iot_status_t st;
+    int fd;
+
+    fw_path(component, FW_STAGING, path);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return IOT_ERR_IO;
+    }
+    st = sync_fd(fd);
+    if (close(fd) != 0 && st == IOT_OK) {
+        st = IOT_ERR_IO;
+    }
+    return st;
+}
+
+iot_status_t iot_port_fw_write(iot_port_fw_component_t component, uint32_t offset,
+                               const uint8_t *data, size_t len)
+{
+    fw_record_t rec;
+    iot_status_t st = write_enter(component, offset, data, len, &rec);
+
+    if (st != IOT_OK || len == 0u) {
+        return (st != IOT_OK) ? st : fw_leave(IOT_OK);
+    }
+    /* The fsync covers the whole file, bytes written unsynced before included. */
+    st = staging_write(component, &rec, offset, data, len, 1);
+    if (st == IOT_OK) {
+        st = commit_unsynced(component, &rec);
+    }
+    return fw_leave(st);
+}
+
+iot_status_t iot_port_fw_write_unsynced(iot_port_fw_component_t component, uint32_t offset,
+                                        const uint8_t *data, size_t len)
+{
+    fw_record_t rec;
+    iot_status_t st = write_enter(component, offset, data, len, &rec);
+
+    if (st != IOT_OK || len == 0u) {
+        return (st != IOT_OK) ? st : fw_leave(IOT_OK);
+    }
+    return fw_leave(staging_write(component, &rec, offset, data, len, 0));
+}
+
+iot_status_t iot_port_fw_sync(iot_port_fw_component_t component)
+{
+    fw_record_t rec;
+    iot_status_t st = fw_enter(component, &rec);
+
     if (st != IOT_OK) {
         return st;
     }
     if (rec.state != IOT_PORT_FW_WRITING) {
         return fw_leave(IOT_ERR_BAD_STATE);
     }
-    if (!range_fits(offset, len, rec.slot_size)) {
-        return fw_leave(IOT_ERR_STORAGE_FULL);
-    }
-    if (len == 0u) {
+    if (!g_unsynced[component].dirty) {
         return fw_leave(IOT_OK);
     }
-    end = (uint64_t)offset + (uint64_t)len;
-
-    fw_path(component, FW_STAGING, path);
-    fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return fw_leave(IOT_ERR_IO);
-    }
-    st = write_all(fd, data, len, offset);
+    st = staging_sync(component);
     if (st == IOT_OK) {
-        st = sync_fd(fd);
-    }
-    if (close(fd) != 0 && st == IOT_OK) {
-        st = IOT_ERR_IO;
-    }
-    /* The resume point moves only over contiguous, durable bytes. */
-    if (st == IOT_OK && offset <= rec.written && end > rec.written) {
-        rec.written = (uint32_t)end;
-        st = save_record(component, &rec);
+        st = commit_unsynced(component, &rec);
     }
     return fw_leave(st);
 }
@@ -741,6 +870,17 @@ iot_status_t iot_port_fw_finish(iot_port_fw_component_t component)
     if (rec.state != IOT_PORT_FW_WRITING) {
         return fw_leave(IOT_ERR_BAD_STATE);
     }
+    if (g_unsynced[component].dirty) {
+        /* A candidate is durable: its bytes first, then the record. */
+        st = staging_sync(component);
+        if (st != IOT_OK) {
+            return fw_leave(st);
+        }
+        if (g_unsynced[component].contig > rec.written) {
+            rec.written = g_unsynced[component].contig;
+        }
+        memset(&g_unsynced[component], 0, sizeof(g_unsynced[component]));
+    }
     return fw_leave(set_state(component, &rec, IOT_PORT_FW_CANDIDATE));
 }
 
@@ -765,6 +905,7 @@ static iot_status_t drop_staged(iot_port_fw_component_t component)
     iot_status_t st = save_ready(component);
 
     if (st == IOT_OK) {
+        memset(&g_unsynced[component], 0, sizeof(g_unsynced[component]));
         (void)fw_unlink(component, FW_STAGING);
     }
     return st;
@@ -922,4 +1063,40 @@ iot_status_t posix_fw_staging_present(iot_port_fw_component_t component, int *pr
     }
     (void)pthread_mutex_unlock(&g_lock);
     return st;
+}
+
+iot_status_t iot_posix_fw_test_lose_unsynced(iot_port_fw_component_t component)
+{
+    static const uint8_t junk[256] = { 0xE5u, 0x5Eu, 0xE5u, 0x5Eu };
+    char path[FW_PATH_CAP];
+    fw_unsynced_t *u;
+    iot_status_t st;
+    uint32_t off;
+    int fd;
+
+    (void)pthread_mutex_lock(&g_lock);
+    st = fw_check(component);
+    if (st != IOT_OK) {
+        return fw_leave(st);
+    }
+    u = &g_unsynced[component];
+    if (u->dirty) {
+        fw_path(component, FW_STAGING, path);
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0) {
+            return fw_leave(IOT_ERR_IO);
+        }
+        for (off = u->lo; off < u->hi && st == IOT_OK;) {
+            size_t n = (u->hi - off < sizeof(junk)) ? u->hi - off : sizeof(junk);
+            ssize_t w = pwrite(fd, junk, n, (off_t)off);
+            if (w <= 0) {
+                st = IOT_ERR_IO;
+            } else {
+                off += (uint32_t)w;
+            }
+        }
+        (void)close(fd);
+    }
+    memset(u, 0, sizeof(*u));
+    return fw_leave(st);
 }

@@ -18,6 +18,13 @@
  * calls _exit(IOT_POSIX_FW_TEST_CRASH_EXIT) instead of the next one. */
 extern int iot_posix_fw_test_crash_after;
 
+/* A power cut for the bytes of a component that iot_port_fw_write_unsynced()
+ * wrote and no sync made durable yet: they are overwritten with junk (what
+ * a cut may leave of them) and forgotten, as a restart forgets them. The
+ * state record is not touched. Call it, then restart the OTA module as
+ * after a power cut, and check the resume point and the image. */
+iot_status_t iot_posix_fw_test_lose_unsynced(iot_port_fw_component_t component);
+
 /* For the verifying boot step (posix_ota_boot.c): whether a component's
  * staging file exists. In STAGED, a missing one means a boot swap was cut
  * after it moved the image in: the swap must be completed, not verified. */

@@ -41,6 +41,7 @@ typedef struct {
     const char *factory_image;
     uint32_t block;
     uint32_t window;
+    uint32_t checkpoint;
     bool self_test_fails;
     bool once;
     const char *stop_at;
@@ -49,7 +50,7 @@ typedef struct {
 } options_t;
 
 static options_t g_opt = { "127.0.0.1", 1883, NULL, "device-1", NULL, NULL, NULL,
-                           0, 0, false, false, NULL, -1, 0 };
+                           0, 0, 0, false, false, NULL, -1, 0 };
 static char **g_argv;
 static iot_client_t *g_client;
 static volatile sig_atomic_t g_stop;
@@ -187,7 +188,8 @@ static void usage(void)
     fprintf(stderr,
             "usage: ota_device --dir DIR [--host H] [--port P] [--ca CA.crt] [--id DEVICE]\n"
             "                  [--pubkey KEY.pem] [--factory-image FILE] [--block BYTES]\n"
-            "                  [--window N] [--slot-size BYTES] [--self-test pass|fail] [--once]\n"
+            "                  [--window N] [--checkpoint BYTES] [--slot-size BYTES]\n"
+            "                  [--self-test pass|fail] [--once]\n"
             "                  [--stop-at PHASE] [--stop-after-bytes N]\n");
     exit(2);
 }
@@ -225,6 +227,8 @@ static void parse(int argc, char **argv)
             g_opt.block = (uint32_t)strtoul(v, NULL, 0);
         } else if (strcmp(k, "--window") == 0) {
             g_opt.window = (uint32_t)strtoul(v, NULL, 0);
+        } else if (strcmp(k, "--checkpoint") == 0) {
+            g_opt.checkpoint = (uint32_t)strtoul(v, NULL, 0);
         } else if (strcmp(k, "--self-test") == 0) {
             g_opt.self_test_fails = strcmp(v, "fail") == 0;
         } else if (strcmp(k, "--slot-size") == 0) {
@@ -327,6 +331,7 @@ int main(int argc, char **argv)
     ac.device_id = g_opt.id;
     ac.block_size = g_opt.block;
     ac.window = g_opt.window;
+    ac.checkpoint_bytes = g_opt.checkpoint;
     ac.self_test = self_test;
     ac.reboot = reboot;
     ac.progress = on_progress;

@@ -41,6 +41,7 @@
 #include <corstone_iot/port.h>
 
 #include "iot_internal.h"
+#include "ota_checkpoint.h"
 #include "ota_image.h"
 
 #include <psa/crypto.h>
@@ -482,8 +483,9 @@ iot_status_t iot_ota_begin(iot_ota_component_t component, uint32_t total_size,
     return iot_port_fw_start((iot_port_fw_component_t)component);
 }
 
-iot_status_t iot_ota_write(iot_ota_component_t component, uint32_t offset, const uint8_t *data,
-                           size_t len)
+/* Checks of every write: a download under way and the range inside it. */
+static iot_status_t write_check(iot_ota_component_t component, uint32_t offset,
+                                const uint8_t *data, size_t len)
 {
     iot_port_fw_info_t slot;
     iot_status_t st;
@@ -503,8 +505,49 @@ iot_status_t iot_ota_write(iot_ota_component_t component, uint32_t offset, const
         len > (size_t)(g_ota.rec[component].total_size - offset)) {
         return IOT_ERR_INVALID_ARG;
     }
+    return IOT_OK;
+}
+
+iot_status_t iot_ota_write(iot_ota_component_t component, uint32_t offset, const uint8_t *data,
+                           size_t len)
+{
+    iot_status_t st = write_check(component, offset, data, len);
+
+    if (st != IOT_OK) {
+        return st;
+    }
     st = iot_port_fw_write((iot_port_fw_component_t)component, offset, data, len);
     return (st == IOT_ERR_STORAGE_FULL) ? IOT_ERR_IO : st;
+}
+
+iot_status_t ota_write_unsynced(iot_ota_component_t component, uint32_t offset,
+                                const uint8_t *data, size_t len)
+{
+#if defined(IOT_PORT_FW_HAS_SYNC) && IOT_PORT_FW_HAS_SYNC
+    iot_status_t st = write_check(component, offset, data, len);
+
+    if (st != IOT_OK) {
+        return st;
+    }
+    st = iot_port_fw_write_unsynced((iot_port_fw_component_t)component, offset, data, len);
+    return (st == IOT_ERR_STORAGE_FULL) ? IOT_ERR_IO : st;
+#else
+    return iot_ota_write(component, offset, data, len);
+#endif
+}
+
+iot_status_t ota_checkpoint(iot_ota_component_t component)
+{
+    iot_status_t st = write_check(component, 0, NULL, 0);
+
+    if (st != IOT_OK) {
+        return st;
+    }
+#if defined(IOT_PORT_FW_HAS_SYNC) && IOT_PORT_FW_HAS_SYNC
+    return iot_port_fw_sync((iot_port_fw_component_t)component);
+#else
+    return IOT_OK;
+#endif
 }
 
 /* Verify the image in the staging slot against the configured keys, the

@@ -9,6 +9,11 @@
  * agent; MQTT publishes are built under it and sent after releasing it, so
  * a callback never waits on a thread that waits on the client.
  *
+ * Blocks are written unsynced and made durable at checkpoints (every
+ * checkpoint_bytes and at the end of the image; ota_checkpoint.h): the
+ * resume point, and the "written" of reports, moves at checkpoints only,
+ * and a power cut repeats what came after the last one.
+ *
  * Crash safety: the job record (uid IOT_CONFIG_OTA_AGENT_STORE_UID) is
  * saved before each step that changes the OTA module's state, and after a
  * restart the phase is derived from the OTA module's state (the truth for
@@ -27,6 +32,7 @@
 #include "iot_format.h"
 #include "iot_internal.h"
 #include "ota/ota_agent_internal.h"
+#include "ota_checkpoint.h"
 
 #include <psa/crypto.h>
 
@@ -81,13 +87,20 @@ struct iot_ota_agent {
     char t_status[IOT_CONFIG_OTA_AGENT_TOPIC_MAX];
     bool have_record;
     job_record_t rec;
+    bool rec_stored_known;      /* rec_stored holds what the store has */
+    uint8_t rec_stored[REC_LEN];
     iot_ota_agent_phase_t phase;
     iot_ota_reason_t reason;
     iot_status_t error;
-    uint32_t written;
+    uint32_t written;  /* durable: the resume point after a power cut */
+    uint32_t received; /* written in order, durable or not; the next block's offset */
     uint32_t requested_end;
     uint64_t last_rx_ms;
     uint32_t reported_pct;
+    /* The transfer hash, fed block by block while a download runs from byte 0
+     * in this process; after a resume the bytes are read back instead. */
+    bool hash_live;
+    psa_hash_operation_t hash;
 };
 
 static iot_ota_agent_t g_agents[IOT_CONFIG_OTA_AGENT_MAX];
@@ -166,11 +179,21 @@ static iot_status_t record_decode(const uint8_t *b, size_t len, job_record_t *r)
 static iot_status_t record_save(iot_ota_agent_t *a)
 {
     uint8_t b[REC_LEN];
+    iot_status_t st;
 
     a->rec.phase = a->phase;
     a->rec.reason = a->reason;
     record_encode(&a->rec, b);
-    return iot_port_store_set(IOT_CONFIG_OTA_AGENT_STORE_UID, b, sizeof(b));
+    if (a->rec_stored_known && memcmp(b, a->rec_stored, sizeof(b)) == 0) {
+        return IOT_OK; /* the store has these very bytes: a durable write saved */
+    }
+    a->rec_stored_known = false;
+    st = iot_port_store_set(IOT_CONFIG_OTA_AGENT_STORE_UID, b, sizeof(b));
+    if (st == IOT_OK) {
+        memcpy(a->rec_stored, b, sizeof(b));
+        a->rec_stored_known = true;
+    }
+    return st;
 }
 
 static iot_status_t record_load(job_record_t *r, bool *found)
@@ -295,6 +318,26 @@ static void send_outbox(iot_ota_agent_t *a, const outbox_t *out)
 
 /* ---- phase changes (lock held) ---- */
 
+static void hash_stop(iot_ota_agent_t *a)
+{
+    if (a->hash_live) {
+        (void)psa_hash_abort(&a->hash);
+        a->hash_live = false;
+    }
+}
+
+/* A download from byte 0 hashes its blocks as they arrive (no read-back). */
+static void hash_start(iot_ota_agent_t *a)
+{
+    hash_stop(a);
+    a->hash = psa_hash_operation_init();
+    if (a->received == 0u && psa_crypto_init() == PSA_SUCCESS &&
+        psa_hash_setup(&a->hash, PSA_ALG_SHA_256) == PSA_SUCCESS) {
+        a->hash_live = true;
+    }
+}
+
+
 static void enter_phase(iot_ota_agent_t *a, iot_ota_agent_phase_t phase, outbox_t *out)
 {
     a->phase = phase;
@@ -313,14 +356,22 @@ static void enter_phase(iot_ota_agent_t *a, iot_ota_agent_phase_t phase, outbox_
 
 static void fail(iot_ota_agent_t *a, iot_ota_reason_t reason, iot_status_t error, outbox_t *out)
 {
+    hash_stop(a);
     a->reason = reason;
     a->error = error;
     enter_phase(a, IOT_OTA_AGENT_FAILED, out);
 }
 
+/* Bytes between two checkpoints: the configured value, or the default. */
+static uint32_t checkpoint_bytes(const iot_ota_agent_t *a)
+{
+    return (a->cfg.checkpoint_bytes != 0u) ? a->cfg.checkpoint_bytes
+                                           : (uint32_t)IOT_CONFIG_OTA_CHECKPOINT_BYTES;
+}
+
 static void start_window(iot_ota_agent_t *a, outbox_t *out)
 {
-    a->requested_end = a->written;
+    a->requested_end = a->received;
     a->last_rx_ms = iot_port_time_ms();
     build_request(a, out, a->cfg.window);
 }
@@ -340,6 +391,7 @@ static void begin_download(iot_ota_agent_t *a, outbox_t *out)
         return;
     }
     a->written = info.written;
+    a->received = info.written;
     a->reported_pct = (uint32_t)(((uint64_t)a->written * 100u) / a->rec.size);
     a->reason = IOT_OTA_REASON_NONE;
     a->error = IOT_OK;
@@ -352,6 +404,7 @@ static void begin_download(iot_ota_agent_t *a, outbox_t *out)
         IOT_LOGI(MOD, "job %lu: resuming at %lu of %lu bytes", (unsigned long)a->rec.job_id,
                  (unsigned long)a->written, (unsigned long)a->rec.size);
     }
+    hash_start(a);
     start_window(a, out);
 }
 
@@ -565,25 +618,39 @@ static void on_block(iot_client_t *client, const iot_message_t *msg, void *user)
     }
     memset(&out, 0, sizeof(out));
     iot_port_mutex_lock(&a->lock);
-    if (a->phase != IOT_OTA_AGENT_DOWNLOADING || !block_accepted(&a->rec, a->written, &blk)) {
+    /* In order after the bytes received so far (block_accepted). */
+    if (a->phase != IOT_OTA_AGENT_DOWNLOADING || !block_accepted(&a->rec, a->received, &blk)) {
         iot_port_mutex_unlock(&a->lock);
         return;
     }
-    st = iot_ota_write(a->rec.component, blk.offset, blk.data, blk.len);
+    st = ota_write_unsynced(a->rec.component, blk.offset, blk.data, blk.len);
     if (st != IOT_OK) {
         fail(a, IOT_OTA_REASON_STORAGE, st, &out);
         goto done;
     }
-    a->written += blk.len;
+    a->received += blk.len;
     a->last_rx_ms = iot_port_time_ms();
+    if (a->hash_live && psa_hash_update(&a->hash, blk.data, blk.len) != PSA_SUCCESS) {
+        hash_stop(a); /* verification reads the bytes back instead */
+    }
+    if (a->received == a->rec.size || a->received - a->written >= checkpoint_bytes(a)) {
+        /* A checkpoint: the bytes so far become durable and the resume point moves. */
+        st = ota_checkpoint(a->rec.component);
+        if (st != IOT_OK) {
+            fail(a, IOT_OTA_REASON_STORAGE, st, &out);
+            goto done;
+        }
+        a->written = a->received;
+    }
     if (a->cfg.progress != NULL) {
-        a->cfg.progress(a->phase, a->written, a->rec.size, a->cfg.progress_user);
+        a->cfg.progress(a->phase, a->received, a->rec.size, a->cfg.progress_user);
     }
     if (a->written == a->rec.size) {
         enter_phase(a, IOT_OTA_AGENT_VERIFYING, &out);
         goto done;
     }
     {
+        /* Progress reports name durable bytes, so they change at checkpoints only. */
         uint32_t pct = (uint32_t)(((uint64_t)a->written * 100u) / a->rec.size);
         if (pct >= a->reported_pct + PROGRESS_STEP_PCT) {
             a->reported_pct = pct - pct % PROGRESS_STEP_PCT;
@@ -593,7 +660,7 @@ static void on_block(iot_client_t *client, const iot_message_t *msg, void *user)
     /* Slide the window: refill by half a window when half of it has arrived. */
     {
         uint32_t half = a->cfg.window / 2u;
-        uint64_t ahead = (uint64_t)(a->requested_end - a->written);
+        uint64_t ahead = (uint64_t)(a->requested_end - a->received);
         if (half == 0u) {
             half = 1u;
         }
@@ -608,7 +675,8 @@ done:
 
 /* ---- the application's side ---- */
 
-/* SHA-256 of the whole downloaded image against the job's (transfer check). */
+/* SHA-256 of the whole downloaded image against the job's (transfer check):
+ * from the hash fed while the blocks arrived, or else read back from the slot. */
 static iot_status_t check_transfer_hash(iot_ota_agent_t *a)
 {
     psa_hash_operation_t op = PSA_HASH_OPERATION_INIT;
@@ -618,6 +686,17 @@ static iot_status_t check_transfer_hash(iot_ota_agent_t *a)
     uint32_t off = 0;
     iot_status_t st = IOT_OK;
 
+    if (a->hash_live && a->received == a->rec.size) {
+        a->hash_live = false;
+        if (psa_hash_finish(&a->hash, digest, sizeof(digest), &dlen) != PSA_SUCCESS) {
+            (void)psa_hash_abort(&a->hash);
+            return IOT_ERR_CRYPTO;
+        }
+        return (dlen == sizeof(digest) && memcmp(digest, a->rec.sha256, 32) == 0)
+                   ? IOT_OK
+                   : IOT_ERR_BAD_SIGNATURE;
+    }
+    hash_stop(a);
     if (psa_crypto_init() != PSA_SUCCESS || psa_hash_setup(&op, PSA_ALG_SHA_256) != PSA_SUCCESS) {
         return IOT_ERR_CRYPTO;
     }
@@ -732,7 +811,7 @@ iot_status_t iot_ota_agent_step(iot_ota_agent_t *a)
         if (iot_port_time_ms() - a->last_rx_ms >= a->cfg.request_timeout_ms) {
             IOT_LOGI(MOD, "job %lu: no block for %lu ms; asking again from %lu",
                      (unsigned long)a->rec.job_id, (unsigned long)a->cfg.request_timeout_ms,
-                     (unsigned long)a->written);
+                     (unsigned long)a->received);
             start_window(a, &out);
         }
         break;
@@ -809,6 +888,7 @@ iot_status_t iot_ota_agent_start(iot_client_t *client, const iot_ota_agent_confi
     if (a == NULL) {
         return IOT_ERR_NO_MEMORY;
     }
+    hash_stop(a); /* an operation an earlier agent in this slot left running */
     memset(a, 0, sizeof(*a));
     n = config->struct_size < sizeof(a->cfg) ? config->struct_size : sizeof(a->cfg);
     memcpy(&a->cfg, config, n);

@@ -9,9 +9,13 @@
 # Scenarios (all by default):
 #   update     one device, 1.0.0 -> 2.0.0: download, verify, activate, restart
 #              into the trial, self-test, confirm, report
-#   blocks     the device is killed (SIGKILL, by PID) after every block of the
-#              download; each restart runs a valid image (1.0.0) and resumes at
-#              exactly the bytes written before the kill
+#   blocks     the device (a checkpoint per block) is killed (SIGKILL, by PID)
+#              after every block of the download; each restart runs a valid
+#              image (1.0.0) and resumes at exactly the bytes written before
+#              the kill
+#   checkpoints the same with a checkpoint every 3 blocks: each restart
+#              resumes at the last checkpoint before the kill, asks again for
+#              what came after it, and the image ends up exact
 #   steps      the device is killed at each step of verify / activate / reboot /
 #              boot / self-test / confirm; each restart runs a valid image, and
 #              the update ends confirmed (2.0.0) or, when killed on trial
@@ -36,7 +40,7 @@ serve_bin=$2
 sign_bin=$3
 shift 3
 scenarios=("$@")
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(update blocks steps fleet broker garbage refusals)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(update blocks checkpoints steps fleet broker garbage refusals)
 
 : "${IOT_TEST_PORT_PLAIN:?run under with_broker.sh}"
 port=$IOT_TEST_PORT_PLAIN
@@ -179,7 +183,7 @@ scenario_blocks() {
   local spid=$serve_pid
   for ((k = 1; k < nblocks; k++)); do
     want=$((k * block))
-    start_device blk "$d" "$log" --stop-after-bytes "$want"
+    start_device blk "$d" "$log" --checkpoint "$block" --stop-after-bytes "$want"
     pid=$dev_pid
     if ! wait_stopped "$pid"; then
       fail "blocks: device did not reach block $k"; kill_device "$pid"; break
@@ -191,7 +195,7 @@ scenario_blocks() {
         fail "blocks: run $k did not resume at $(( (k - 1) * block ))"
     fi
   done
-  start_device blk "$d" "$log" --once
+  start_device blk "$d" "$log" --checkpoint "$block" --once
   pid=$dev_pid
   wait_pid "$pid" || fail "blocks: final run exit $?"
   wait_pid "$spid" || fail "blocks: server exit $?"
@@ -204,6 +208,41 @@ scenario_blocks() {
   resumes=$(grep -c "resuming at" "$log")
   [ "$resumes" -eq $((nblocks - 1)) ] || fail "blocks: $resumes resumes, expected $((nblocks - 1))"
   ok "blocks: killed after each of $((nblocks - 1)) blocks; every restart ran 1.0.0 and resumed at the kill point"
+}
+
+scenario_checkpoints() {
+  local d="$work/ckpt" log="$work/ckpt.log" k pid want at cp=$((3 * block)) resumes=0
+  serve_bg "$work/ckpt.serve" "$work/v2.img" ckpt
+  local spid=$serve_pid
+  for ((k = 1; k <= nblocks; k++)); do
+    # Run k resumes at the last checkpoint run k-1 passed (none: from 0).
+    at=$(( ((k - 1) * block / cp) * cp ))
+    if [ "$k" -lt "$nblocks" ]; then
+      start_device ckpt "$d" "$log" --checkpoint "$cp" --stop-after-bytes "$((k * block))"
+      pid=$dev_pid
+      if ! wait_stopped "$pid"; then
+        fail "checkpoints: device did not reach block $k"; kill_device "$pid"; break
+      fi
+      kill_device "$pid"
+      active_is "$d" "$work/v1.img" || fail "checkpoints: after a kill at block $k the active image is not 1.0.0"
+    else
+      start_device ckpt "$d" "$log" --checkpoint "$cp" --once
+      pid=$dev_pid
+      wait_pid "$pid" || fail "checkpoints: final run exit $?"
+    fi
+    if [ "$at" -gt 0 ]; then
+      resumes=$((resumes + 1))
+      [ "$(grep -c "resuming at $at of $size2 bytes" "$log")" -ge 1 ] ||
+        fail "checkpoints: run $k did not resume at $at"
+    fi
+  done
+  wait_pid "$spid" || fail "checkpoints: server exit $?"
+  [ "$(result_of "$work/ckpt.serve" ckpt)" = "succeeded NONE" ] ||
+    fail "checkpoints: $(result_of "$work/ckpt.serve" ckpt)"
+  active_is "$d" "$work/v2.img" || fail "checkpoints: 2.0.0 is not active at the end"
+  [ "$(grep -c "resuming at" "$log")" -eq "$resumes" ] ||
+    fail "checkpoints: $(grep -c "resuming at" "$log") resumes, expected $resumes"
+  ok "checkpoints: killed after each of $((nblocks - 1)) blocks with a checkpoint every 3; every restart ran 1.0.0 and resumed at the last checkpoint; $resumes resumes"
 }
 
 # step_case STEP EXPECT_STATE EXPECT_REASON EXPECT_IMAGE

@@ -26,6 +26,7 @@
 #include <corstone_iot/port.h>
 #include <corstone_iot/posix.h>
 
+#include "ota/ota_checkpoint.h"
 #include "ota/ota_image.h"
 #include "posix_fw_internal.h"
 
@@ -756,6 +757,9 @@ static void test_boot_command(void **state)
 static char g_ack_path[200];
 static int g_kill_at;
 static int g_points;
+/* 0: every block durable (iot_ota_write). N: blocks written unsynced and a
+ * checkpoint after every N blocks and at the end (as the OTA agent does). */
+static int g_ckpt_every;
 
 static void point(void)
 {
@@ -807,8 +811,18 @@ static void child_update(void)
     point();
     for (off = 0; off < g_v2.len; off += CHUNK) {
         size_t n = g_v2.len - off < CHUNK ? g_v2.len - off : CHUNK;
-        CHECK(iot_ota_write(NS, off, g_v2.b + off, n) == IOT_OK, 22);
-        ack(off + (uint32_t)n);
+        int blocks = (int)(off / CHUNK) + 1;
+
+        if (g_ckpt_every == 0) {
+            CHECK(iot_ota_write(NS, off, g_v2.b + off, n) == IOT_OK, 22);
+            ack(off + (uint32_t)n);
+        } else {
+            CHECK(ota_write_unsynced(NS, off, g_v2.b + off, n) == IOT_OK, 22);
+            if (blocks % g_ckpt_every == 0 || off + n == g_v2.len) {
+                CHECK(ota_checkpoint(NS) == IOT_OK, 28);
+                ack(off + (uint32_t)n); /* durable only now */
+            }
+        }
         point();
     }
     CHECK(iot_ota_finalize(NS, NULL) == IOT_OK, 23);
@@ -906,8 +920,13 @@ static void child_recover(void)
             CHECK(info.state == IOT_OTA_STATE_DOWNLOADING && info.written >= acked(), 40);
             for (off = info.written; off < g_v2.len; off += CHUNK) {
                 size_t n = g_v2.len - off < CHUNK ? g_v2.len - off : CHUNK;
-                CHECK(iot_ota_write(NS, off, g_v2.b + off, n) == IOT_OK, 41);
+                if (g_ckpt_every == 0) {
+                    CHECK(iot_ota_write(NS, off, g_v2.b + off, n) == IOT_OK, 41);
+                } else {
+                    CHECK(ota_write_unsynced(NS, off, g_v2.b + off, n) == IOT_OK, 41);
+                }
             }
+            CHECK(g_ckpt_every == 0 || ota_checkpoint(NS) == IOT_OK, 50);
             CHECK(iot_ota_finalize(NS, NULL) == IOT_OK, 42);
             break;
         }
@@ -931,6 +950,32 @@ static void child_recover(void)
         }
     }
     _exit(49);
+}
+
+/* What a power cut may do to bytes that were not durable: every byte of a
+ * download in progress past its resume point turns to junk. (A killed
+ * process leaves them in the page cache; a power cut does not.) */
+static void power_cut(void)
+{
+    iot_port_fw_info_t slot;
+    char path[200];
+    struct stat sb;
+    FILE *f;
+    long i;
+
+    assert_int_equal(iot_port_fw_query(NS, &slot), IOT_OK);
+    snprintf(path, sizeof(path), "%s/c1.staging", g_fw);
+    if (slot.state != IOT_PORT_FW_WRITING || stat(path, &sb) != 0 ||
+        sb.st_size <= (off_t)slot.written) {
+        return;
+    }
+    f = fopen(path, "r+b");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, (long)slot.written, SEEK_SET), 0);
+    for (i = (long)slot.written; i < (long)sb.st_size; i++) {
+        assert_int_not_equal(fputc(0xA5 ^ (int)(i & 0x3F), f), EOF);
+    }
+    assert_int_equal(fclose(f), 0);
 }
 
 /* Runs child_update() cut by `kill_at` (SIGKILL at a step) or `crash_after`
@@ -962,6 +1007,7 @@ static int cut_and_recover(int kill_at, int crash_after, int *confirmed, int *re
             fail_msg("update child at crash point %d: status 0x%x", crash_after, status);
         }
     }
+    power_cut();
     pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
@@ -1112,6 +1158,140 @@ static void test_stopped_at_every_file_operation(void **state)
                   reverted);
 }
 
+/* The same cuts with checkpointed writes: a checkpoint every 2 blocks. */
+static void test_checkpointed_killed_at_every_step(void **state)
+{
+    int confirmed = 0;
+    int reverted = 0;
+    int n;
+
+    (void)state;
+    g_ckpt_every = 2;
+    for (n = 1; n < 100; n++) {
+        if (cut_and_recover(n, -1, &confirmed, &reverted)) {
+            break;
+        }
+    }
+    g_ckpt_every = 0;
+    assert_int_equal(n, 13);
+    assert_true(confirmed >= 9);
+    assert_true(reverted >= 1);
+}
+
+static void test_checkpointed_stopped_at_every_file_operation(void **state)
+{
+    int confirmed = 0;
+    int reverted = 0;
+    int n;
+
+    (void)state;
+    g_ckpt_every = 2;
+    for (n = 0; n < 2000; n++) {
+        if (cut_and_recover(0, n, &confirmed, &reverted)) {
+            break;
+        }
+    }
+    g_ckpt_every = 0;
+    assert_true(n > 40 && n < 2000);
+    assert_true(confirmed > 0 && reverted > 0);
+    print_message("checkpointed: cut at %d file operations: %d confirmed, %d reverted\n", n,
+                  confirmed, reverted);
+}
+
+/* In one process: blocks written unsynced, a checkpoint every 2 blocks, a
+ * power cut after each block in turn (the unsynced bytes turn to junk), a
+ * restart. The download resumes at the last checkpoint, exactly, and the
+ * image verifies: nothing lost was counted. */
+static void test_checkpoint_resume_after_power_cut(void **state)
+{
+    uint32_t blocks = (uint32_t)((g_v2.len + CHUNK - 1u) / CHUNK);
+    uint32_t cut;
+
+    (void)state;
+    assert_true(blocks >= 4);
+    for (cut = 1; cut < blocks; cut++) {
+        uint32_t off;
+        uint32_t durable = 0;
+        iot_ota_info_t info;
+        iot_ota_reason_t reason = IOT_OTA_REASON_STORAGE;
+
+        fresh_device();
+        assert_int_equal(iot_ota_init(&g_cfg), IOT_OK);
+        assert_int_equal(iot_ota_begin(NS, (uint32_t)g_v2.len, &k_v2), IOT_OK);
+        for (off = 0; off < cut * CHUNK; off += CHUNK) {
+            assert_int_equal(ota_write_unsynced(NS, off, g_v2.b + off, CHUNK), IOT_OK);
+            if ((off / CHUNK + 1u) % 2u == 0u) {
+                assert_int_equal(ota_checkpoint(NS), IOT_OK);
+                durable = off + CHUNK;
+            }
+            /* The resume point moves at checkpoints only. */
+            assert_int_equal(info_of(NS).written, durable);
+        }
+        assert_int_equal(iot_posix_fw_test_lose_unsynced(NS), IOT_OK);
+        assert_int_equal(iot_ota_init(&g_cfg), IOT_OK); /* the restart */
+        assert_int_equal(iot_ota_begin(NS, (uint32_t)g_v2.len, &k_v2), IOT_OK);
+        info = info_of(NS);
+        assert_int_equal(info.state, IOT_OTA_STATE_DOWNLOADING);
+        assert_int_equal(info.written, durable);
+        assert_true(durable == cut * CHUNK || durable == (cut - 1u) * CHUNK);
+        for (off = durable; off < g_v2.len; off += CHUNK) {
+            size_t n = g_v2.len - off < CHUNK ? g_v2.len - off : CHUNK;
+            assert_int_equal(ota_write_unsynced(NS, off, g_v2.b + off, n), IOT_OK);
+        }
+        /* Not durable yet: finalize refuses to count the bytes. */
+        assert_int_equal(iot_ota_finalize(NS, NULL), IOT_ERR_INCOMPLETE);
+        assert_int_equal(ota_checkpoint(NS), IOT_OK);
+        assert_int_equal(info_of(NS).written, g_v2.len);
+        assert_int_equal(iot_ota_finalize(NS, &reason), IOT_OK);
+        assert_int_equal(reason, IOT_OTA_REASON_NONE);
+        assert_int_equal(info_of(NS).state, IOT_OTA_STATE_VERIFIED);
+    }
+
+    /* The loss is real, and counting it would be caught: junk made durable
+     * as if it were the image fails the verification. */
+    fresh_device();
+    assert_int_equal(iot_ota_init(&g_cfg), IOT_OK);
+    assert_int_equal(iot_ota_begin(NS, (uint32_t)g_v2.len, &k_v2), IOT_OK);
+    {
+        static uint8_t back[IMAGE_MAX];
+        uint32_t off;
+        iot_ota_reason_t reason = IOT_OTA_REASON_NONE;
+
+        for (off = 0; off < g_v2.len; off += CHUNK) {
+            size_t n = g_v2.len - off < CHUNK ? g_v2.len - off : CHUNK;
+            assert_int_equal(ota_write_unsynced(NS, off, g_v2.b + off, n), IOT_OK);
+        }
+        assert_int_equal(iot_posix_fw_test_lose_unsynced(NS), IOT_OK);
+        assert_int_equal(info_of(NS).written, 0u);
+        assert_int_equal(iot_port_fw_read(NS, 0, back, g_v2.len), IOT_OK);
+        assert_memory_not_equal(back, g_v2.b, g_v2.len);
+        assert_int_equal(iot_ota_write(NS, 0, back, g_v2.len), IOT_OK);
+        assert_int_not_equal(iot_ota_finalize(NS, &reason), IOT_OK);
+        assert_int_not_equal(reason, IOT_OTA_REASON_NONE);
+    }
+}
+
+/* Checkpointed writes: the same checks as iot_ota_write(). */
+static void test_checkpoint_arguments_and_states(void **state)
+{
+    (void)state;
+    assert_int_equal(ota_write_unsynced(NS, 0, g_v2.b, 1), IOT_ERR_BAD_STATE);
+    assert_int_equal(ota_checkpoint(NS), IOT_ERR_BAD_STATE);
+    assert_int_equal(ota_write_unsynced((iot_ota_component_t)7, 0, g_v2.b, 1),
+                     IOT_ERR_INVALID_ARG);
+    assert_int_equal(ota_checkpoint((iot_ota_component_t)7), IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_ota_begin(NS, 100, NULL), IOT_OK);
+    assert_int_equal(ota_write_unsynced(NS, 0, NULL, 1), IOT_ERR_INVALID_ARG);
+    assert_int_equal(ota_write_unsynced(NS, 90, g_v2.b, 11), IOT_ERR_INVALID_ARG);
+    assert_int_equal(ota_write_unsynced(NS, 101, g_v2.b, 0), IOT_ERR_INVALID_ARG);
+    assert_int_equal(ota_write_unsynced(NS, 0, g_v2.b, 100), IOT_OK);
+    assert_int_equal(info_of(NS).written, 0u);
+    assert_int_equal(ota_checkpoint(NS), IOT_OK);
+    assert_int_equal(info_of(NS).written, 100u);
+    assert_int_equal(iot_ota_abort(NS), IOT_OK);
+    assert_int_equal(ota_checkpoint(NS), IOT_ERR_BAD_STATE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1129,10 +1309,14 @@ int main(void)
         cmocka_unit_test_setup(test_arguments_and_states, per_test),
         cmocka_unit_test_setup(test_corrupt_record_reported, per_test),
         cmocka_unit_test_setup(test_boot_command, per_test),
+        cmocka_unit_test_setup(test_checkpoint_arguments_and_states, per_test),
+        cmocka_unit_test(test_checkpoint_resume_after_power_cut),
         cmocka_unit_test(test_port_failure_at_every_call),
         cmocka_unit_test(test_killed_at_every_step),
         cmocka_unit_test(test_stopped_at_every_file_operation),
         cmocka_unit_test(test_refusal_stopped_at_every_file_operation),
+        cmocka_unit_test(test_checkpointed_killed_at_every_step),
+        cmocka_unit_test(test_checkpointed_stopped_at_every_file_operation),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

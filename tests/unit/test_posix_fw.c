@@ -252,6 +252,9 @@ static void test_unconfigured_is_bad_state(void **state)
     assert_int_equal(iot_port_fw_query(C1, &info), IOT_ERR_BAD_STATE);
     assert_int_equal(iot_port_fw_start(C0), IOT_ERR_BAD_STATE);
     assert_int_equal(iot_port_fw_write(C0, 0, &b, 1), IOT_ERR_BAD_STATE);
+    assert_int_equal(iot_port_fw_write_unsynced(C0, 0, &b, 1), IOT_ERR_BAD_STATE);
+    assert_int_equal(iot_port_fw_sync(C0), IOT_ERR_BAD_STATE);
+    assert_int_equal(iot_posix_fw_test_lose_unsynced(C0), IOT_ERR_BAD_STATE);
     assert_int_equal(iot_port_fw_read(C0, 0, &b, 1), IOT_ERR_BAD_STATE);
     assert_int_equal(iot_port_fw_finish(C0), IOT_ERR_BAD_STATE);
     assert_int_equal(iot_port_fw_install(C0), IOT_ERR_BAD_STATE);
@@ -408,6 +411,9 @@ static void test_bad_component_and_args(void **state)
         assert_int_equal(iot_port_fw_query(bad[i], &info), IOT_ERR_NOT_FOUND);
         assert_int_equal(iot_port_fw_start(bad[i]), IOT_ERR_NOT_FOUND);
         assert_int_equal(iot_port_fw_write(bad[i], 0, &b, 1), IOT_ERR_NOT_FOUND);
+        assert_int_equal(iot_port_fw_write_unsynced(bad[i], 0, &b, 1), IOT_ERR_NOT_FOUND);
+        assert_int_equal(iot_port_fw_sync(bad[i]), IOT_ERR_NOT_FOUND);
+        assert_int_equal(iot_posix_fw_test_lose_unsynced(bad[i]), IOT_ERR_NOT_FOUND);
         assert_int_equal(iot_port_fw_read(bad[i], 0, &b, 1), IOT_ERR_NOT_FOUND);
         assert_int_equal(iot_port_fw_finish(bad[i]), IOT_ERR_NOT_FOUND);
         assert_int_equal(iot_port_fw_install(bad[i]), IOT_ERR_NOT_FOUND);
@@ -420,9 +426,12 @@ static void test_bad_component_and_args(void **state)
     assert_int_equal(iot_posix_fw_boot(C0, NULL), IOT_ERR_INVALID_ARG);
     assert_int_equal(iot_port_fw_start(C0), IOT_OK);
     assert_int_equal(iot_port_fw_write(C0, 0, NULL, 1), IOT_ERR_INVALID_ARG);
+    assert_int_equal(iot_port_fw_write_unsynced(C0, 0, NULL, 1), IOT_ERR_INVALID_ARG);
     assert_int_equal(iot_port_fw_read(C0, 0, NULL, 1), IOT_ERR_INVALID_ARG);
     /* Zero lengths with NULL are fine and do nothing. */
     assert_int_equal(iot_port_fw_write(C0, 0, NULL, 0), IOT_OK);
+    assert_int_equal(iot_port_fw_write_unsynced(C0, 0, NULL, 0), IOT_OK);
+    assert_int_equal(iot_port_fw_sync(C0), IOT_OK);
     assert_int_equal(iot_port_fw_read(C0, 0, NULL, 0), IOT_OK);
     assert_int_equal(iot_port_fw_query(C0, &info), IOT_OK);
     assert_int_equal(info.written, 0u);
@@ -1470,6 +1479,187 @@ static void test_crash_during_write(void **state)
     assert_true(crashed >= 6);
 }
 
+/* The resume point as the persisted record names it. */
+static uint32_t record_written(iot_port_fw_component_t c)
+{
+    uint8_t rec[32];
+    char path[256];
+
+    slot_path(path, sizeof(path), c, "state");
+    assert_int_equal(get_file(path, rec, sizeof(rec)), 20);
+    return rd32(rec + 8);
+}
+
+static uint32_t written_of(iot_port_fw_component_t c)
+{
+    iot_port_fw_info_t info;
+
+    assert_int_equal(iot_port_fw_query(c, &info), IOT_OK);
+    return info.written;
+}
+
+/* write_unsynced() does not move the resume point; sync() moves it over the
+ * bytes written contiguously from it, as write() does. */
+static void test_write_unsynced_and_sync(void **state)
+{
+    uint8_t data[64];
+    uint8_t back[64];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(data); i++) {
+        data[i] = (uint8_t)(0x40u + i);
+    }
+    /* Only while WRITING. */
+    assert_int_equal(iot_port_fw_write_unsynced(C1, 0, data, 1), IOT_ERR_BAD_STATE);
+    assert_int_equal(iot_port_fw_sync(C1), IOT_ERR_BAD_STATE);
+    assert_int_equal(iot_port_fw_start(C1), IOT_OK);
+    /* Nothing unsynced: sync() does nothing. */
+    assert_int_equal(iot_port_fw_sync(C1), IOT_OK);
+    assert_int_equal(written_of(C1), 0u);
+
+    assert_int_equal(iot_port_fw_write_unsynced(C1, 0, data, 10), IOT_OK);
+    assert_int_equal(iot_port_fw_write_unsynced(C1, 10, data + 10, 6), IOT_OK);
+    assert_int_equal(written_of(C1), 0u);
+    assert_int_equal(record_written(C1), 0u);
+    /* Readable at once. */
+    assert_int_equal(iot_port_fw_read(C1, 0, back, 16), IOT_OK);
+    assert_memory_equal(back, data, 16);
+    assert_int_equal(iot_port_fw_sync(C1), IOT_OK);
+    assert_int_equal(written_of(C1), 16u);
+    assert_int_equal(record_written(C1), 16u);
+
+    /* A gap: the bytes after it do not count, even once the gap is filled
+     * in a later batch (only the write that fills it counts). */
+    assert_int_equal(iot_port_fw_write_unsynced(C1, 24, data + 24, 8), IOT_OK);
+    assert_int_equal(iot_port_fw_sync(C1), IOT_OK);
+    assert_int_equal(written_of(C1), 16u);
+    assert_int_equal(iot_port_fw_write_unsynced(C1, 16, data + 16, 8), IOT_OK);
+    assert_int_equal(iot_port_fw_sync(C1), IOT_OK);
+    assert_int_equal(written_of(C1), 24u);
+    /* Within one batch, out of order: the contiguous run from the mark counts. */
+    assert_int_equal(iot_port_fw_write_unsynced(C1, 32, data + 32, 8), IOT_OK);
+    assert_int_equal(iot_port_fw_write_unsynced(C1, 24, data + 24, 8), IOT_OK);
+    assert_int_equal(iot_port_fw_sync(C1), IOT_OK);
+    assert_int_equal(written_of(C1), 32u);
+
+    /* write() makes the unsynced bytes before it durable too. */
+    assert_int_equal(iot_port_fw_write_unsynced(C1, 32, data + 32, 8), IOT_OK);
+    assert_int_equal(iot_port_fw_write(C1, 40, data + 40, 8), IOT_OK);
+    assert_int_equal(written_of(C1), 48u);
+    assert_int_equal(record_written(C1), 48u);
+
+    /* The slot bounds hold as for write(). */
+    assert_int_equal(iot_port_fw_write_unsynced(C1, UINT32_MAX, data, 1), IOT_ERR_STORAGE_FULL);
+    assert_int_equal(iot_port_fw_write_unsynced(C1, 0, data, SIZE_MAX), IOT_ERR_STORAGE_FULL);
+
+    /* finish() makes the rest durable before it records CANDIDATE. */
+    assert_int_equal(iot_port_fw_write_unsynced(C1, 48, data + 48, 16), IOT_OK);
+    assert_int_equal(iot_port_fw_finish(C1), IOT_OK);
+    assert_int_equal(state_of(C1), IOT_PORT_FW_CANDIDATE);
+    assert_int_equal(written_of(C1), 64u);
+    assert_int_equal(record_written(C1), 64u);
+    assert_int_equal(iot_port_fw_read(C1, 0, back, 64), IOT_OK);
+    assert_memory_equal(back, data, 64);
+    assert_int_equal(iot_port_fw_write_unsynced(C1, 0, data, 1), IOT_ERR_BAD_STATE);
+    assert_int_equal(iot_port_fw_sync(C1), IOT_ERR_BAD_STATE);
+
+    /* cancel() forgets what was unsynced: a new download starts clean. */
+    assert_int_equal(iot_port_fw_cancel(C1), IOT_OK);
+    assert_int_equal(iot_port_fw_start(C1), IOT_OK);
+    assert_int_equal(iot_port_fw_write_unsynced(C1, 0, data, 8), IOT_OK);
+    assert_int_equal(iot_port_fw_cancel(C1), IOT_OK);
+    assert_int_equal(iot_port_fw_start(C1), IOT_OK);
+    assert_int_equal(iot_port_fw_sync(C1), IOT_OK);
+    assert_int_equal(written_of(C1), 0u);
+}
+
+/* The power-cut hook: unsynced bytes turn to junk, the resume point stays,
+ * and writing again from it gives the image back. */
+static void test_lose_unsynced(void **state)
+{
+    uint8_t data[40];
+    uint8_t back[40];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(data); i++) {
+        data[i] = (uint8_t)(0x80u + i);
+    }
+    assert_int_equal(iot_port_fw_start(C0), IOT_OK);
+    assert_int_equal(iot_port_fw_write(C0, 0, data, 10), IOT_OK);
+    assert_int_equal(iot_port_fw_write_unsynced(C0, 10, data + 10, 20), IOT_OK);
+    assert_int_equal(iot_posix_fw_test_lose_unsynced(C0), IOT_OK);
+    assert_int_equal(written_of(C0), 10u);
+    assert_int_equal(iot_port_fw_read(C0, 0, back, 30), IOT_OK);
+    assert_memory_equal(back, data, 10);
+    assert_memory_not_equal(back + 10, data + 10, 20);
+    /* Forgotten: a sync now does not claim the junk. */
+    assert_int_equal(iot_port_fw_sync(C0), IOT_OK);
+    assert_int_equal(written_of(C0), 10u);
+    /* Synced bytes survive the hook. */
+    assert_int_equal(iot_port_fw_write_unsynced(C0, 10, data + 10, 20), IOT_OK);
+    assert_int_equal(iot_port_fw_sync(C0), IOT_OK);
+    assert_int_equal(iot_posix_fw_test_lose_unsynced(C0), IOT_OK);
+    assert_int_equal(written_of(C0), 30u);
+    assert_int_equal(iot_port_fw_read(C0, 0, back, 30), IOT_OK);
+    assert_memory_equal(back, data, 30);
+    assert_int_equal(iot_port_fw_write_unsynced(C0, 30, data + 30, 10), IOT_OK);
+    assert_int_equal(iot_port_fw_finish(C0), IOT_OK);
+    assert_int_equal(iot_posix_fw_test_lose_unsynced(C0), IOT_OK);
+    assert_int_equal(iot_port_fw_read(C0, 0, back, 40), IOT_OK);
+    assert_memory_equal(back, data, 40);
+}
+
+/* A crash at every file operation of sync(): the mark is the old or the
+ * new one, and the bytes up to it are the image's. */
+static void test_crash_during_sync(void **state)
+{
+    static const char img[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+    int k;
+    int crashed = 0;
+    int saw_old = 0;
+
+    (void)state;
+    for (k = 0; k < 100; k++) {
+        uint8_t back[sizeof(img)];
+        uint32_t w;
+        pid_t pid;
+        int status = 0;
+
+        clear_slots();
+        assert_int_equal(iot_port_fw_start(C0), IOT_OK);
+        assert_int_equal(iot_port_fw_write(C0, 0, (const uint8_t *)img, 10), IOT_OK);
+        (void)fflush(stdout);
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            iot_posix_fw_test_crash_after = k;
+            _exit(iot_port_fw_write_unsynced(C0, 10, (const uint8_t *)img + 10, 20) == IOT_OK &&
+                          iot_port_fw_sync(C0) == IOT_OK
+                      ? 0
+                      : 1);
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        if (WEXITSTATUS(status) == 0) {
+            break;
+        }
+        assert_int_equal(WEXITSTATUS(status), IOT_POSIX_FW_TEST_CRASH_EXIT);
+        crashed++;
+        w = written_of(C0);
+        assert_true(w == 10u || w == 30u);
+        saw_old |= (w == 10u);
+        assert_int_equal(iot_port_fw_read(C0, 0, back, w), IOT_OK);
+        assert_memory_equal(back, img, w);
+    }
+    assert_true(k < 100);
+    /* The write, the data fsync and the record's steps at least. */
+    assert_true(crashed >= 5);
+    assert_true(saw_old);
+    assert_int_equal(written_of(C0), 30u);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1502,6 +1692,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_crash_during_transitions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash_during_cancel_and_reject, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash_during_write, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_unsynced_and_sync, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lose_unsynced, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_crash_during_sync, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
