@@ -74,6 +74,20 @@ iot_status_t __wrap_iot_port_fw_write(iot_port_fw_component_t c, uint32_t o, con
     return __real_iot_port_fw_write(c, o, d, n);
 }
 
+#if defined(IOT_PORT_FW_HAS_SYNC) && IOT_PORT_FW_HAS_SYNC
+WRAP_FW(sync, (iot_port_fw_component_t c), (c))
+
+iot_status_t __real_iot_port_fw_write_unsynced(iot_port_fw_component_t c, uint32_t o,
+                                               const uint8_t *d, size_t n);
+iot_status_t __wrap_iot_port_fw_write_unsynced(iot_port_fw_component_t c, uint32_t o,
+                                               const uint8_t *d, size_t n);
+iot_status_t __wrap_iot_port_fw_write_unsynced(iot_port_fw_component_t c, uint32_t o,
+                                               const uint8_t *d, size_t n)
+{
+    return fault_now() ? IOT_ERR_IO : __real_iot_port_fw_write_unsynced(c, o, d, n);
+}
+#endif
+
 #endif
 
 iot_status_t __real_iot_port_store_set(iot_port_store_uid_t uid, const void *data, size_t len);

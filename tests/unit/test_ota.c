@@ -601,6 +601,10 @@ static bool fault_step(iot_status_t st, bool *ok)
     return *ok;
 }
 
+/* Blocks written durably (iot_ota_write) or unsynced with a checkpoint
+ * every two blocks and at the end (as the OTA agent writes them). */
+static bool g_fault_checkpointed;
+
 /* The whole sequence: init (a restart), download, activate, trial boot, confirm. */
 static bool fault_sequence(void)
 {
@@ -613,7 +617,12 @@ static bool fault_sequence(void)
     (void)fault_step(iot_ota_begin(NS, (uint32_t)g_v2.len, &k_v2), &ok);
     for (off = 0; ok && off < g_v2.len; off += CHUNK) {
         size_t n = g_v2.len - off < CHUNK ? g_v2.len - off : CHUNK;
-        (void)fault_step(iot_ota_write(NS, off, g_v2.b + off, n), &ok);
+        if (!g_fault_checkpointed) {
+            (void)fault_step(iot_ota_write(NS, off, g_v2.b + off, n), &ok);
+        } else if (fault_step(ota_write_unsynced(NS, off, g_v2.b + off, n), &ok) &&
+                   ((off / CHUNK) % 2u == 1u || off + n == g_v2.len)) {
+            (void)fault_step(ota_checkpoint(NS), &ok);
+        }
     }
     if (fault_step(iot_ota_finalize(NS, &reason), &ok)) {
         assert_int_equal(reason, IOT_OTA_REASON_NONE);
@@ -629,11 +638,11 @@ static bool fault_sequence(void)
 /* Any slot or store call may fail: the call that met the failure reports it,
  * nothing is lost or half-done, and once the storage works again (a restart,
  * the boot step) the same update runs to completion or has already landed. */
-static void test_port_failure_at_every_call(void **state)
+static void port_failure_at_every_call(bool checkpointed)
 {
     int n;
 
-    (void)state;
+    g_fault_checkpointed = checkpointed;
     for (n = 0; n < 1000; n++) {
         iot_posix_boot_result_t r = IOT_POSIX_BOOT_NONE;
         iot_ota_info_t info;
@@ -681,7 +690,15 @@ static void test_port_failure_at_every_call(void **state)
         assert_running(&k_v2);
     }
     assert_true(n > 30 && n < 1000);
-    print_message("a port failure at each of %d calls: reported, recovered\n", n);
+    print_message("a port failure at each of %d calls (%s writes): reported, recovered\n", n,
+                  checkpointed ? "checkpointed" : "durable");
+}
+
+static void test_port_failure_at_every_call(void **state)
+{
+    (void)state;
+    port_failure_at_every_call(false);
+    port_failure_at_every_call(true);
 }
 
 /* ---- the boot command (a separate process, as a launcher runs it) ----------- */
