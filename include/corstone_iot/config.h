@@ -290,9 +290,17 @@
  * @brief Bytes of the OTA verifier's one static read buffer: the staging
  *        slot is hashed in blocks of this size. RAM used by OTA does not
  *        depend on the image size; larger blocks mean fewer slot reads.
+ *
+ * Default 512, or the port's choice (@c IOT_PORT_OTA_BLOCK_SIZE, set by the
+ * port's build when the SDK is compiled): the posix port takes 16384, since
+ * each slot read there is a file operation and a host has the RAM.
  */
 #ifndef IOT_CONFIG_OTA_BLOCK_SIZE
+#if defined(IOT_PORT_OTA_BLOCK_SIZE)
+#define IOT_CONFIG_OTA_BLOCK_SIZE IOT_PORT_OTA_BLOCK_SIZE
+#else
 #define IOT_CONFIG_OTA_BLOCK_SIZE 512
+#endif
 #endif
 
 /**
