@@ -416,6 +416,19 @@ static iot_status_t fw_leave(iot_status_t st)
     return st;
 }
 
+/* fw_enter() for a call that needs one state: IOT_ERR_BAD_STATE (unlocked)
+ * in any other. */
+static iot_status_t fw_enter_in(iot_port_fw_component_t component, fw_record_t *rec,
+                                iot_port_fw_state_t state)
+{
+    iot_status_t st = fw_enter(component, rec);
+
+    if (st == IOT_OK && rec->state != state) {
+        st = fw_leave(IOT_ERR_BAD_STATE);
+    }
+    return st;
+}
+
 /* ---- Configuration (posix.h) ------------------------------------------ */
 
 iot_status_t iot_posix_fw_set_dir(const char *dir)
@@ -790,13 +803,10 @@ iot_status_t iot_port_fw_write_unsynced(iot_port_fw_component_t component, uint3
 iot_status_t iot_port_fw_sync(iot_port_fw_component_t component)
 {
     fw_record_t rec;
-    iot_status_t st = fw_enter(component, &rec);
+    iot_status_t st = fw_enter_in(component, &rec, IOT_PORT_FW_WRITING);
 
     if (st != IOT_OK) {
         return st;
-    }
-    if (rec.state != IOT_PORT_FW_WRITING) {
-        return fw_leave(IOT_ERR_BAD_STATE);
     }
     if (!g_unsynced[component].dirty) {
         return fw_leave(IOT_OK);
@@ -862,13 +872,10 @@ iot_status_t iot_port_fw_read(iot_port_fw_component_t component, uint32_t offset
 iot_status_t iot_port_fw_finish(iot_port_fw_component_t component)
 {
     fw_record_t rec;
-    iot_status_t st = fw_enter(component, &rec);
+    iot_status_t st = fw_enter_in(component, &rec, IOT_PORT_FW_WRITING);
 
     if (st != IOT_OK) {
         return st;
-    }
-    if (rec.state != IOT_PORT_FW_WRITING) {
-        return fw_leave(IOT_ERR_BAD_STATE);
     }
     if (g_unsynced[component].dirty) {
         /* A candidate is durable: its bytes first, then the record. */
@@ -887,13 +894,10 @@ iot_status_t iot_port_fw_finish(iot_port_fw_component_t component)
 iot_status_t iot_port_fw_install(iot_port_fw_component_t component)
 {
     fw_record_t rec;
-    iot_status_t st = fw_enter(component, &rec);
+    iot_status_t st = fw_enter_in(component, &rec, IOT_PORT_FW_CANDIDATE);
 
     if (st != IOT_OK) {
         return st;
-    }
-    if (rec.state != IOT_PORT_FW_CANDIDATE) {
-        return fw_leave(IOT_ERR_BAD_STATE);
     }
     return fw_leave(set_state(component, &rec, IOT_PORT_FW_STAGED));
 }
@@ -939,13 +943,10 @@ iot_status_t iot_port_fw_cancel(iot_port_fw_component_t component)
 iot_status_t iot_port_fw_accept(iot_port_fw_component_t component)
 {
     fw_record_t rec;
-    iot_status_t st = fw_enter(component, &rec);
+    iot_status_t st = fw_enter_in(component, &rec, IOT_PORT_FW_TRIAL);
 
     if (st != IOT_OK) {
         return st;
-    }
-    if (rec.state != IOT_PORT_FW_TRIAL) {
-        return fw_leave(IOT_ERR_BAD_STATE);
     }
     st = save_ready(component);
     if (st == IOT_OK) {
