@@ -674,6 +674,7 @@ static void test_sign_bad_inputs(void **state)
     CK_OBJECT_HANDLE pub = 0;
     CK_OBJECT_HANDLE priv = 0;
     CK_MECHANISM sha_mech = { CKM_ECDSA_SHA256, NULL, 0 };
+    CK_MECHANISM raw_mech = { CKM_ECDSA, NULL, 0 };
     CK_MECHANISM rsa = { CKM_RSA_PKCS, NULL, 0 };
     CK_BYTE param = 1;
     CK_MECHANISM with_param = { CKM_ECDSA_SHA256, &param, 1 };
@@ -712,6 +713,39 @@ static void test_sign_bad_inputs(void **state)
     assert_int_equal(f->C_SignInit(h, &sha_mech, priv), CKR_OPERATION_ACTIVE);
     assert_int_equal(f->C_Sign(h, sig, 1, sig, NULL), CKR_ARGUMENTS_BAD); /* ends it */
     assert_int_equal(f->C_Sign(h, sig, 1, sig, &sig_len), CKR_OPERATION_NOT_INITIALIZED);
+    assert_int_equal(f->C_SignInit(h, &sha_mech, priv), CKR_OK);
+    assert_int_equal(f->C_Sign(h, NULL, 5, sig, &sig_len), CKR_ARGUMENTS_BAD); /* ends it */
+    assert_int_equal(f->C_SignFinal(h, sig, &sig_len), CKR_OPERATION_NOT_INITIALIZED);
+
+    /* Multi-part: a bad argument ends the operation; single-part calls are
+     * refused while it runs; raw ECDSA has no multi-part form. */
+    assert_int_equal(f->C_SignInit(h, &sha_mech, priv), CKR_OK);
+    assert_int_equal(f->C_SignUpdate(h, NULL, 5), CKR_ARGUMENTS_BAD);
+    assert_int_equal(f->C_SignUpdate(h, sig, 1), CKR_OPERATION_NOT_INITIALIZED);
+    assert_int_equal(f->C_SignInit(h, &sha_mech, priv), CKR_OK);
+    assert_int_equal(f->C_SignUpdate(h, sig, 1), CKR_OK);
+    assert_int_equal(f->C_Sign(h, sig, 1, sig, &sig_len), CKR_OPERATION_ACTIVE);
+    assert_int_equal(f->C_SignFinal(h, sig, NULL), CKR_ARGUMENTS_BAD);
+    assert_int_equal(f->C_SignFinal(h, sig, &sig_len), CKR_OPERATION_NOT_INITIALIZED);
+    assert_int_equal(f->C_SignInit(h, &raw_mech, priv), CKR_OK);
+    assert_int_equal(f->C_SignFinal(h, sig, &sig_len), CKR_OPERATION_ACTIVE);
+    assert_int_equal(f->C_SignFinal(h, sig, &sig_len), CKR_OPERATION_NOT_INITIALIZED);
+
+    assert_int_equal(f->C_VerifyInit(h, NULL, pub), CKR_ARGUMENTS_BAD);
+    assert_int_equal(f->C_VerifyInit(h, &sha_mech, pub), CKR_OK);
+    assert_int_equal(f->C_Verify(h, sig, 1, NULL, 64), CKR_ARGUMENTS_BAD);
+    assert_int_equal(f->C_Verify(h, sig, 1, sig, 64), CKR_OPERATION_NOT_INITIALIZED);
+    assert_int_equal(f->C_VerifyInit(h, &sha_mech, pub), CKR_OK);
+    assert_int_equal(f->C_VerifyUpdate(h, NULL, 5), CKR_ARGUMENTS_BAD);
+    assert_int_equal(f->C_VerifyUpdate(h, sig, 1), CKR_OPERATION_NOT_INITIALIZED);
+    assert_int_equal(f->C_VerifyInit(h, &sha_mech, pub), CKR_OK);
+    assert_int_equal(f->C_VerifyUpdate(h, sig, 1), CKR_OK);
+    assert_int_equal(f->C_Verify(h, sig, 1, sig, 64), CKR_OPERATION_ACTIVE);
+    assert_int_equal(f->C_VerifyFinal(h, NULL, 64), CKR_ARGUMENTS_BAD);
+    assert_int_equal(f->C_VerifyFinal(h, sig, 64), CKR_OPERATION_NOT_INITIALIZED);
+    assert_int_equal(f->C_VerifyInit(h, &raw_mech, pub), CKR_OK);
+    assert_int_equal(f->C_VerifyFinal(h, sig, 64), CKR_OPERATION_ACTIVE);
+    assert_int_equal(f->C_VerifyFinal(h, sig, 64), CKR_OPERATION_NOT_INITIALIZED);
 
     /* logging out ends operations on private keys and hides them */
     assert_int_equal(f->C_SignInit(h, &sha_mech, priv), CKR_OK);
