@@ -75,13 +75,8 @@ static int set_credentials(iot_tls_config_t *tls)
     return 1;
 #elif !TELEMETRY_MTLS && defined(TELEMETRY_PSK_IDENTITY) && defined(TELEMETRY_PSK_HEX)
     static uint8_t psk[32];
-    size_t psk_len = sample_hex_to_bytes(TELEMETRY_PSK_HEX, psk, sizeof(psk));
-    iot_cred_t c_psk = IOT_CRED_FROM_BUFFER(psk, psk_len);
 
-    tls->mode = IOT_TLS_PSK;
-    tls->psk_identity = TELEMETRY_PSK_IDENTITY;
-    tls->psk = c_psk;
-    return psk_len != 0u;
+    return sample_set_psk(tls, TELEMETRY_PSK_IDENTITY, TELEMETRY_PSK_HEX, psk, sizeof(psk));
 #else
     (void)tls;
     return 0;
