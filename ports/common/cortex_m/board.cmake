@@ -34,6 +34,10 @@ endif()
 # add a global offset table (the top-level default suits shared libraries).
 set(CMAKE_POSITION_INDEPENDENT_CODE OFF)
 
+# A build against TF-M's non-secure interface (IOT_TFM_API_NS) replaces the
+# linker script, the store, the entropy source and the PSA provider.
+include(${_iot_cm_dir}/../tfm.cmake)
+
 set(IOT_PORT_SOURCES
   ${_iot_cm_dir}/startup.c
   ${_iot_cm_dir}/clock.c
@@ -67,6 +71,7 @@ set(IOT_BOARD_DEPS_DIR "${PROJECT_SOURCE_DIR}/build/_deps" CACHE PATH
     "Where tools/fetch-board-deps.sh unpacked the third-party sources for boards")
 # lwIP, Mbed TLS and the network port, when their sources are there.
 include(${_iot_cm_dir}/../net.cmake)
+iot_tfm_finish_port()
 if(IOT_BOARD_TESTS)
   enable_testing()
 endif()

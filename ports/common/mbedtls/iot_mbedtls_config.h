@@ -77,9 +77,12 @@
 #define MBEDTLS_X509_MAX_INTERMEDIATE_CA 4
 
 /* ---- PSA Crypto core (the API the key store uses); built in, linked only
- * by images that call psa_* ---- */
+ * by images that call psa_*. Not in a build against TF-M (IOT_BOARD_TFM,
+ * ports/common/tfm.cmake): there psa_* are TF-M's Crypto service. ---- */
+#ifndef IOT_BOARD_TFM
 #define MBEDTLS_PSA_CRYPTO_C
 #define MBEDTLS_PSA_KEY_SLOT_COUNT 8
+#endif
 
 /* ---- TLS 1.2 client ---- */
 #define MBEDTLS_SSL_TLS_C
