@@ -96,6 +96,7 @@ int telemetry_run(const telemetry_config_t *cfg)
         /* iot_process drives I/O while we wait for the next reading. */
         (void)iot_process(client, cfg->interval_ms);
         if (cfg->commands_expected != 0u && g_commands >= cfg->commands_expected) {
+            n++; /* this reading was published too */
             break;
         }
     }

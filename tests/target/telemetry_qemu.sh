@@ -4,7 +4,14 @@
 #
 #   telemetry_qemu.sh QEMU MACHINE ELF PAHO_PEER PKIDIR MODE DEVICE_ID READINGS
 #
-# MODE psk or mtls: the run must succeed, as described below. The refusal
+# MODE psk or mtls: the run must succeed, as described below.
+# MODE psk-restart: as psk, but the broker restarts (stop, start on the same
+# ports, persistence kept) once the checker has 3 readings: the firmware must
+# report the lost connection, connect again by itself, get every reading
+# acknowledged and exit 0; the checker (a persistent session that also
+# reconnects) must see readings 0..N without a gap, N >= READINGS + 2. Here
+# the board's connections go through tests/target/guestfwd_relay.py (one host
+# connection per board connection), so that it can connect again. The refusal
 # modes check that the firmware refuses a broker it must not talk to, with
 # the documented status, and exits 1:
 #   psk-wrongkey    the broker knows another key for the identity: IOT_ERR_TLS_PSK_REJECTED
@@ -70,15 +77,23 @@ bash "$broker" start "$state" "$pki" >/dev/null || fail "broker did not start"
 . "$state/broker.env"
 refusal=""
 case "$mode" in
-  psk) tls_port=$IOT_TEST_PORT_PSK ;;
+  psk | psk-restart) tls_port=$IOT_TEST_PORT_PSK ;;
   mtls) tls_port=$IOT_TEST_PORT_MTLS ;;
   psk-wrongkey) tls_port=$IOT_TEST_PORT_PSK refusal=IOT_ERR_TLS_PSK_REJECTED ;;
   mtls-otherca) tls_port=$IOT_TEST_PORT_OTHERCA refusal=IOT_ERR_TLS_CERT_UNTRUSTED ;;
   mtls-wronghost) tls_port=$IOT_TEST_PORT_WRONGHOST refusal=IOT_ERR_TLS_HOSTNAME ;;
   *) fail "unknown mode $mode" ;;
 esac
+forward="tcp:127.0.0.1:$tls_port"
+if [ "$mode" = psk-restart ]; then
+  # QEMU starts the relay itself (no shell, no PATH lookup): the interpreter
+  # by its real path; the command is one -nic value, split at spaces and commas.
+  python=$(python3 -c 'import sys; print(sys.executable)') || fail "python3 does not run"
+  forward="cmd:$python $here/guestfwd_relay.py 127.0.0.1 $tls_port"
+  case "$python$here" in *[[:space:],]*) fail "no spaces or commas allowed in $python and $here" ;; esac
+fi
 qemu_args=(-M "$machine" -nographic -semihosting-config enable=on,target=native -icount shift=5
-  -nic "user,restrict=on,guestfwd=tcp:10.0.2.100:8883-tcp:127.0.0.1:$tls_port" -kernel "$elf")
+  -nic "user,restrict=on,guestfwd=tcp:10.0.2.100:8883-$forward" -kernel "$elf")
 
 if [ -n "$refusal" ]; then
   "$qemu" "${qemu_args[@]}" </dev/null >"$state/qemu.txt" 2>&1 &
@@ -88,6 +103,71 @@ if [ -n "$refusal" ]; then
   qemu_pid=""
   [ "$qemu_rc" -eq 1 ] || fail "firmware exit status $qemu_rc, expected 1 (refused)"
   grep -q "^connect failed: .*($refusal)" "$state/qemu.txt" || fail "the firmware did not report $refusal"
+  cat "$state/qemu.txt"
+  rc=0
+  exit 0
+fi
+
+# Sequence numbers of the readings the checker printed, one per line.
+seqs() {
+  sed -n "s/^devices\/$device\/telemetry\t1\t0\t{\"seq\":\([0-9]*\),.*/\1/p" "$state/sub.txt"
+}
+# wait_for WHAT SECONDS COMMAND...: until COMMAND succeeds; the firmware must
+# stay up meanwhile.
+wait_for() {
+  local what=$1 secs=$2
+  shift 2
+  for _ in $(seq 1 $((secs * 5))); do
+    "$@" && return 0
+    if [ -n "$qemu_pid" ] && ! kill -0 "$qemu_pid" 2>/dev/null; then
+      wait "$qemu_pid"
+      local qrc=$?
+      qemu_pid=""
+      fail "firmware stopped (exit status $qrc) while waiting for $what"
+    fi
+    sleep 0.2
+  done
+  fail "timed out waiting for $what"
+}
+at_least_readings() { [ "$(seqs | sort -un | wc -l)" -ge "$1" ]; }
+reconnected() { [ "$(grep -c '^connected$' "$state/qemu.txt")" -ge 2 ]; }
+
+if [ "$mode" = psk-restart ]; then
+  "$peer" sub --port "$IOT_TEST_PORT_PLAIN" --topic "devices/$device/telemetry" --qos 1 \
+    --client-id board-checker --clean 0 --reconnect --count 0 --timeout-ms 600000 --print \
+    --ready-file "$state/ready" >"$state/sub.txt" 2>&1 &
+  sub_pid=$!
+  wait_for "the checker to subscribe" 20 test -f "$state/ready"
+  "$qemu" "${qemu_args[@]}" </dev/null >"$state/qemu.txt" 2>&1 &
+  qemu_pid=$!
+  wait_for "3 readings" 300 at_least_readings 3
+  rm -f "$state/ready"
+  bash "$broker" restart "$state" >/dev/null || fail "the broker did not restart"
+  echo "broker restarted after reading $(seqs | sort -n | tail -n 1)"
+  wait_for "the checker to subscribe again" 60 test -f "$state/ready"
+  wait_for "the firmware to connect again" 300 reconnected
+  wait_for "$((readings + 3)) readings" 300 at_least_readings $((readings + 3))
+  "$peer" pub --port "$IOT_TEST_PORT_PLAIN" --topic "devices/$device/commands" --qos 1 \
+    --message "$command" >"$state/pub.txt" 2>&1 || fail "publishing the command failed"
+  wait "$qemu_pid"
+  qemu_rc=$?
+  qemu_pid=""
+  [ "$qemu_rc" -eq 0 ] || fail "firmware exit status $qemu_rc"
+  sleep 1 # the last acknowledged readings reach the checker
+  kill "$sub_pid" 2>/dev/null && wait "$sub_pid" 2>/dev/null
+  sub_pid=""
+  grep -q "^connection lost (.*), reconnecting$" "$state/qemu.txt" ||
+    fail "the firmware did not report the lost connection"
+  grep -qF "command on devices/$device/commands: $command" "$state/qemu.txt" ||
+    fail "the firmware did not print the command"
+  # Every reading from 0 to the last one arrived (duplicates allowed: QoS 1).
+  last=$(seqs | sort -n | tail -n 1)
+  distinct=$(seqs | sort -un | wc -l)
+  [ -n "$last" ] && [ "$distinct" -eq $((last + 1)) ] ||
+    fail "readings 0..$last expected without a gap, $distinct distinct arrived"
+  grep -q "^done: $((last + 1)) readings, 1 commands, all acknowledged$" "$state/qemu.txt" ||
+    fail "the firmware's count of readings differs from the $((last + 1)) the checker saw"
+  echo "readings 0..$last all arrived ($(seqs | wc -l) deliveries); firmware reconnected by itself"
   cat "$state/qemu.txt"
   rc=0
   exit 0
