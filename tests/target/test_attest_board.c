@@ -428,6 +428,26 @@ int main(void)
           memcmp(seen.measurement, img_hash, 32) == 0);
     check("boot seed: unchanged", memcmp(seen.boot_seed, first_seed, 32) == 0);
 
+    /* The largest token of the board configuration: both components in the
+     * slots, a 64-byte challenge, ES256 (a P-256 attestation key is used
+     * before a secret key). */
+    expect("slot: accept the trial image", iot_port_fw_accept(1), IOT_OK);
+    expect("slot 0: start", iot_port_fw_start(0), IOT_OK);
+    expect("slot 0: write", iot_port_fw_write(0, 0, g_img_v123, (size_t)g_img_v123_len), IOT_OK);
+    expect("slot 0: finish", iot_port_fw_finish(0), IOT_OK);
+    expect("slot 0: install", iot_port_fw_install(0), IOT_OK);
+    check("slot 0: boot step", iot_fwu_boot_transition() == PSA_SUCCESS);
+    expect("generate a P-256 attestation key", iot_key_generate(IOT_KEY_TYPE_EC_P256, &o, &id), IOT_OK);
+    expect("size query, ES256, two components, 64-byte challenge", iot_attest_get_token_size(64, &size),
+           IOT_OK);
+    expect("token, ES256, two components", iot_attest_get_token(nonce, 64, tok, sizeof(tok), &len), IOT_OK);
+    printf("TOKEN %lu bytes (COSE_Sign1, two components, 64-byte challenge; board maximum %u)\n",
+           (unsigned long)len, (unsigned)IOT_CONFIG_ATTEST_TOKEN_MAX);
+    check("ES256 token: tag 18, size query = length", len > 0u && tok[0] == 0xd2u && size == len);
+    /* Each version text may be up to 24 bytes ("255.255.65535+4294967295"), 17 more than "1.2.3+4". */
+    check("the largest token fits the board's IOT_CONFIG_ATTEST_TOKEN_MAX",
+          len + 2u * 17u <= (size_t)IOT_CONFIG_ATTEST_TOKEN_MAX);
+
     printf("attest board checks: %u failed\n", g_failures);
     return (int)g_failures;
 }
