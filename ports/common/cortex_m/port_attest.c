@@ -148,11 +148,14 @@ static iot_status_t measure_slots(iot_port_attest_claims_t *c)
 static iot_status_t measure_image(iot_port_attest_component_t *sw)
 {
     if (!g_image_measured) {
-        const uint8_t *start = (const uint8_t *)iot_cm_vectors;
-        const uint8_t *end = __iot_data_load + (size_t)(__iot_data_end - __iot_data_start);
+        /* The linker symbols bound separate objects and regions: compared
+         * and subtracted as addresses, not as pointers into one object. */
+        uintptr_t start = (uintptr_t)iot_cm_vectors;
+        uintptr_t end = (uintptr_t)__iot_data_load +
+                        ((uintptr_t)__iot_data_end - (uintptr_t)__iot_data_start);
 
-        if (end <= start ||
-            mbedtls_sha256_ret(start, (size_t)(end - start), g_image_measurement, 0) != 0) {
+        if (end <= start || mbedtls_sha256_ret((const unsigned char *)start, (size_t)(end - start),
+                                               g_image_measurement, 0) != 0) {
             return IOT_ERR_CRYPTO;
         }
         g_image_measured = 1;
