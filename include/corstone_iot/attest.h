@@ -81,6 +81,8 @@ extern "C" {
  * @retval IOT_ERR_BUFFER_TOO_SMALL The token does not fit in @p cap (see iot_attest_get_token_size()).
  * @retval IOT_ERR_NO_MEMORY The token exceeds ::IOT_CONFIG_ATTEST_TOKEN_MAX.
  * @retval IOT_ERR_IO A firmware image could not be read for its measurement.
+ * @retval IOT_ERR_ENTROPY No random source for the boot seed (boards without TF-M
+ *         or a TRNG: the port refuses rather than invent one).
  * @retval IOT_ERR_CRYPTO Hashing, MAC or signing failed.
  * @par Thread safety
  * Safe to call from any thread; calls are serialised.

@@ -567,6 +567,7 @@ typedef struct iot_port_attest_claims {
  * @retval IOT_OK Filled in.
  * @retval IOT_ERR_INVALID_ARG NULL @p claims.
  * @retval IOT_ERR_IO An image could not be read.
+ * @retval IOT_ERR_ENTROPY No random source for the boot seed (iot_port_entropy() refused).
  * @retval IOT_ERR_CRYPTO Hashing failed.
  * @retval IOT_ERR_NOT_SUPPORTED The port has no attestation claims.
  */

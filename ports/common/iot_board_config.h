@@ -18,5 +18,18 @@
 /* Key store over the in-image RAM object store (port_store_ram.c). */
 #define IOT_CONFIG_KEYS_MAX_OBJECTS 8
 #define IOT_CONFIG_KEYS_MAX_OBJECT_SIZE 2048   /* the key store's minimum */
+/* Attestation (port_attest.c): at most the two firmware components, or the
+ * running image; the largest token (two components, 64-byte challenge,
+ * ES256, longest version texts) is at most about 515 bytes
+ * (target.attest_board measures 479 with short version texts).
+ * Static RAM: one buffer of this size + 32; the token is on the stack of
+ * the MQTT client while it answers a challenge. */
+#define IOT_CONFIG_ATTEST_TOKEN_MAX 640
+#define IOT_CONFIG_ATTEST_MAX_COMPONENTS 2
+/* Claims of the board's attestation stand-in (port_attest.c), without TF-M:
+ * a configured lifecycle state (not read from fuses) and the text whose
+ * SHA-256 is the implementation id. Defaults:
+ *   IOT_BOARD_ATTEST_LIFECYCLE       IOT_ATTEST_LIFECYCLE_SECURED (0x3000)
+ *   IOT_BOARD_ATTEST_IMPLEMENTATION  "corstone-iot board port without TF-M: " IOT_BOARD_NAME */
 
 #endif /* IOT_BOARD_CONFIG_H */

@@ -71,7 +71,8 @@ list(APPEND IOT_PORT_SOURCES
   ${_iot_net_dir}/lan9118/lan9118_netif.c
   ${_iot_net_dir}/lwip/port_tcp_lwip.c
   ${_iot_net_dir}/mbedtls/iot_mbedtls_platform.c
-  ${_iot_net_dir}/cortex_m/port_store_ram.c)
+  ${_iot_net_dir}/cortex_m/port_store_ram.c
+  ${_iot_net_dir}/cortex_m/port_attest.c)
 set(IOT_PORT_LIBRARIES iot_board_mbedtls iot_board_lwip)
 set(IOT_PORT_PRIVATE_LIBRARIES iot_board_mbedtls_headers iot_board_lwip_headers)
 
@@ -104,6 +105,8 @@ endif()
 
 # The key store runs over the in-image PSA Crypto core and the RAM object
 # store (cortex_m/port_store_ram.c: no isolation, not persistent); the OTA
-# module (ota/) over the key store and the firmware slots above.
-set(IOT_CORE_MODULES common mqtt net keys ota)
+# module (ota/) over the key store and the firmware slots above; attestation
+# (attest/) over the key store, with the claims of cortex_m/port_attest.c
+# (the stand-in for TF-M's attestation service: doc/attestation.md).
+set(IOT_CORE_MODULES common mqtt net keys attest ota)
 set(IOT_CORE_EXCLUDE "")

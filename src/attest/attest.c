@@ -50,7 +50,8 @@
 
 typedef enum { KEY_SIGN = 1, KEY_MAC = 2 } key_kind_t;
 
-static uint8_t g_payload[IOT_CONFIG_ATTEST_TOKEN_MAX];
+/* The structure to be signed or MACed; the payload is encoded in place
+ * inside it (the token copies it from there), so no second buffer. */
 static uint8_t g_tbs[IOT_CONFIG_ATTEST_TOKEN_MAX + 32u];
 static iot_port_attest_claims_t g_claims;
 
@@ -240,29 +241,34 @@ static iot_status_t build(const uint8_t *challenge, size_t challenge_len, uint8_
         return IOT_ERR_INTERNAL;
     }
 
-    iot_cbor_init(&w, g_payload, sizeof(g_payload));
+    /* The payload's length first (measure only), then the payload itself,
+     * encoded in place as the last item of the structure to be protected. */
+    iot_cbor_init(&w, NULL, 0u);
     encode_claims(&w, &g_claims, challenge, challenge_len, inst);
-    if (w.overflow) {
+    const size_t payload_len = w.len;
+    if (payload_len > IOT_CONFIG_ATTEST_TOKEN_MAX) {
         return IOT_ERR_NO_MEMORY;
     }
-    const size_t payload_len = w.len;
+
+    /* Sig_structure / MAC_structure: [context, protected, external_aad, payload]. */
+    iot_cbor_t t;
+    iot_cbor_init(&t, g_tbs, sizeof(g_tbs));
+    iot_cbor_array(&t, 4u);
+    if (kind == KEY_SIGN) {
+        iot_cbor_text(&t, "Signature1", 10u);
+    } else {
+        iot_cbor_text(&t, "MAC0", 4u);
+    }
+    encode_protected(&t, kind);
+    iot_cbor_bytes(&t, NULL, 0u);
+    iot_cbor_bytes_head(&t, payload_len);
+    const size_t payload_at = t.len;
+    encode_claims(&t, &g_claims, challenge, challenge_len, inst);
+    if (t.overflow || t.len - payload_at != payload_len) {
+        return IOT_ERR_NO_MEMORY;
+    }
 
     if (buf != NULL) {
-        /* Sig_structure / MAC_structure: [context, protected, external_aad, payload]. */
-        iot_cbor_t t;
-        iot_cbor_init(&t, g_tbs, sizeof(g_tbs));
-        iot_cbor_array(&t, 4u);
-        if (kind == KEY_SIGN) {
-            iot_cbor_text(&t, "Signature1", 10u);
-        } else {
-            iot_cbor_text(&t, "MAC0", 4u);
-        }
-        encode_protected(&t, kind);
-        iot_cbor_bytes(&t, NULL, 0u);
-        iot_cbor_bytes(&t, g_payload, payload_len);
-        if (t.overflow) {
-            return IOT_ERR_NO_MEMORY;
-        }
         if (kind == KEY_SIGN) {
             size_t sig_len = 0;
             st = iot_key_sign_message(id, IOT_SIGN_ECDSA_SHA256, g_tbs, t.len, tag, sizeof(tag),
@@ -286,7 +292,7 @@ static iot_status_t build(const uint8_t *challenge, size_t challenge_len, uint8_
     iot_cbor_array(&w, 4u);
     encode_protected(&w, kind);
     iot_cbor_map(&w, 0u);
-    iot_cbor_bytes(&w, g_payload, payload_len);
+    iot_cbor_bytes(&w, g_tbs + payload_at, payload_len);
     iot_cbor_bytes(&w, tag, tag_len);
     *len = w.len;
     if (w.len > IOT_CONFIG_ATTEST_TOKEN_MAX) {
