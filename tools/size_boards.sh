@@ -63,7 +63,7 @@ map_components() {
   core_files=$(for m in src/*/; do m=${m%/}; m=${m#src/}; for f in src/$m/*.c; do
     [ -f "$f" ] && printf '%s=%s ' "$(basename "$f").obj" "$m"; done; done)
   port_net_files="lan9118.c.obj lan9118_netif.c.obj port_tcp_lwip.c.obj iot_mbedtls_platform.c.obj"
-  port_fwu_files="port_fw_fwu.c.obj fwu_ram.c.obj board_ota_boot.c.obj"
+  port_fwu_files="port_fw_fwu.c.obj fwu_service.c.obj fwu_ram.c.obj board_ota_boot.c.obj"
   awk -v core="$core_files" -v portnet="$port_net_files" -v portfwu="$port_fwu_files" '
     function hex(s,   i, v, ch) {
       v = 0; s = tolower(s); sub(/^0x/, "", s)

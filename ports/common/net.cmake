@@ -71,7 +71,7 @@ list(APPEND IOT_PORT_SOURCES
   ${_iot_net_dir}/lan9118/lan9118_netif.c
   ${_iot_net_dir}/lwip/port_tcp_lwip.c
   ${_iot_net_dir}/mbedtls/iot_mbedtls_platform.c
-  ${_iot_net_dir}/cortex_m/port_store_ram.c
+  ${_iot_net_dir}/cortex_m/port_store.c
   ${_iot_net_dir}/cortex_m/port_attest.c)
 set(IOT_PORT_LIBRARIES iot_board_mbedtls iot_board_lwip)
 set(IOT_PORT_PRIVATE_LIBRARIES iot_board_mbedtls_headers iot_board_lwip_headers)
@@ -79,8 +79,10 @@ set(IOT_PORT_PRIVATE_LIBRARIES iot_board_mbedtls_headers iot_board_lwip_headers)
 # ---- Firmware slots: the port's iot_port_fw_* over the PSA Firmware Update
 # API (fwu/port_fw_fwu.c) and the board boot step (fwu/board_ota_boot.c).
 # IOT_BOARD_FWU names who serves psa_fwu_*:
-#   ram       fwu/fwu_ram.c, image areas in the RAM region IOT_FW_SLOTS of the
-#             board's linker script: a stand-in, NOT PERSISTENT, no isolation;
+#   ram       the stand-in (fwu/fwu_service.c), no isolation, its image areas
+#             and state where IOT_BOARD_STORAGE says (below): RAM region
+#             IOT_FW_SLOTS (fwu/fwu_ram.c, NOT PERSISTENT) or the semihost
+#             flash file (fwu/fwu_semihost.c);
 #   external  the platform (a TF-M Firmware Update service through its
 #             <psa/update.h>, plus the iot_fwu_* board extensions): give its
 #             include folder and library in IOT_BOARD_FWU_INCLUDE_DIRS and
@@ -93,8 +95,47 @@ list(REMOVE_ITEM IOT_PORT_SOURCES ${_iot_net_dir}/cortex_m/port_placeholders.c)
 list(APPEND IOT_PORT_SOURCES
   ${_iot_net_dir}/fwu/port_fw_fwu.c
   ${_iot_net_dir}/fwu/board_ota_boot.c)
+# ---- Storage of the key store's records and of the stand-in's image areas
+# and state. IOT_BOARD_STORAGE:
+#   ram       (default) static RAM and the IOT_FW_SLOTS region: NOT
+#             PERSISTENT, a reset loses keys and images;
+#   semihost  a file on the host ("flash", IOT_BOARD_FLASH_FILE in the
+#             emulator's working directory) over Arm semihosting: persistent
+#             across resets and reboots of the emulated board. EMULATOR /
+#             DEBUGGER ONLY: on a board without a debugger attached the first
+#             semihosting call is a HardFault. NO ISOLATION: any code in the
+#             image, and anyone on the host, reads every key.
+# Both are stand-ins; a product keeps keys in TF-M's Internal Trusted
+# Storage and images in flash behind TF-M's Firmware Update service.
+# IOT_BOARD_SEMIHOST_STORAGE_SOURCES lists the semihost backend: an image
+# that names these sources itself gets it in a ram build too (they define the
+# backend functions, so the library's RAM backend is not linked).
+set(IOT_BOARD_STORAGE ram CACHE STRING
+    "Board storage of keys and firmware images: ram (default, not persistent) or semihost (emulator only, NO ISOLATION)")
+set_property(CACHE IOT_BOARD_STORAGE PROPERTY STRINGS ram semihost)
+set(IOT_BOARD_STORAGE_DIR ${_iot_net_dir}/storage)
+set(IOT_BOARD_SEMIHOST_STORAGE_SOURCES
+  ${_iot_net_dir}/cortex_m/port_store_semihost.c
+  ${_iot_net_dir}/storage/flash_semihost.c
+  ${_iot_net_dir}/storage/flash_record.c)
+set(IOT_BOARD_SEMIHOST_FWU_SOURCES ${_iot_net_dir}/fwu/fwu_semihost.c)
+if(IOT_BOARD_STORAGE STREQUAL "ram")
+  list(APPEND IOT_PORT_SOURCES ${_iot_net_dir}/cortex_m/port_store_ram.c)
+elseif(IOT_BOARD_STORAGE STREQUAL "semihost")
+  message(STATUS "IOT_BOARD_STORAGE=semihost: keys and firmware images in a host file over "
+                 "semihosting; EMULATOR ONLY (HardFault without a debugger), NO ISOLATION")
+  list(APPEND IOT_PORT_SOURCES ${IOT_BOARD_SEMIHOST_STORAGE_SOURCES})
+else()
+  message(FATAL_ERROR "IOT_BOARD_STORAGE=${IOT_BOARD_STORAGE}: use ram or semihost")
+endif()
+
 if(IOT_BOARD_FWU STREQUAL "ram")
-  list(APPEND IOT_PORT_SOURCES ${_iot_net_dir}/fwu/fwu_ram.c)
+  list(APPEND IOT_PORT_SOURCES ${_iot_net_dir}/fwu/fwu_service.c)
+  if(IOT_BOARD_STORAGE STREQUAL "semihost")
+    list(APPEND IOT_PORT_SOURCES ${IOT_BOARD_SEMIHOST_FWU_SOURCES})
+  else()
+    list(APPEND IOT_PORT_SOURCES ${_iot_net_dir}/fwu/fwu_ram.c)
+  endif()
 elseif(IOT_BOARD_FWU STREQUAL "external")
   add_compile_definitions(IOT_FWU_EXTERNAL=1)
   include_directories(${IOT_BOARD_FWU_INCLUDE_DIRS})
@@ -103,10 +144,11 @@ else()
   message(FATAL_ERROR "IOT_BOARD_FWU=${IOT_BOARD_FWU}: use ram or external")
 endif()
 
-# The key store runs over the in-image PSA Crypto core and the RAM object
-# store (cortex_m/port_store_ram.c: no isolation, not persistent); the OTA
-# module (ota/) over the key store and the firmware slots above; attestation
-# (attest/) over the key store, with the claims of cortex_m/port_attest.c
-# (the stand-in for TF-M's attestation service: doc/attestation.md).
+# The key store runs over the in-image PSA Crypto core and the board object
+# store (cortex_m/port_store.c over the IOT_BOARD_STORAGE backend: no
+# isolation; persistent with semihost only); the OTA module (ota/) over the
+# key store and the firmware slots above; attestation (attest/) over the key
+# store, with the claims of cortex_m/port_attest.c (the stand-in for TF-M's
+# attestation service: doc/attestation.md).
 set(IOT_CORE_MODULES common mqtt net keys attest ota)
 set(IOT_CORE_EXCLUDE "")

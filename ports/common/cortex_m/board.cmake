@@ -87,7 +87,8 @@ endfunction()
 # once src/ is processed, so this runs at the end of the top-level CMakeLists.txt.
 function(_iot_board_finish)
   target_include_directories(iot_port PRIVATE ${IOT_BOARD_DIR} ${_iot_cm_dir} ${_iot_cmsdk_dir}
-                             ${_iot_cm_dir}/../lan9118 ${_iot_cm_dir}/../fwu)
+                             ${_iot_cm_dir}/../lan9118 ${_iot_cm_dir}/../fwu
+                             ${_iot_cm_dir}/../storage)
 endfunction()
 cmake_language(DEFER DIRECTORY ${CMAKE_SOURCE_DIR} CALL _iot_board_finish)
 

@@ -66,4 +66,25 @@ void iot_cm_tick_start(void);
  *  BKPT instruction escalates to a HardFault. */
 void iot_cm_semihost_exit(int code) __attribute__((noreturn));
 
+/* Semihosting file calls (Arm semihosting specification, v2). The same
+ * warning: without a debugger or an emulator every call is a HardFault. */
+#define IOT_SEMIHOST_MODE_RB 1u   /**< SYS_OPEN mode "rb" */
+#define IOT_SEMIHOST_MODE_RPB 3u  /**< SYS_OPEN mode "r+b": read and write, must exist */
+#define IOT_SEMIHOST_MODE_WPB 7u  /**< SYS_OPEN mode "w+b": create or truncate */
+
+/** SYS_OPEN: a handle, or -1. */
+int32_t iot_cm_semihost_open(const char *name, uint32_t mode);
+/** SYS_CLOSE: 0, or -1. */
+int32_t iot_cm_semihost_close(int32_t handle);
+/** SYS_WRITE at the file position: the number of bytes NOT written (0: all). */
+uint32_t iot_cm_semihost_write(int32_t handle, const void *data, uint32_t len);
+/** SYS_READ at the file position: the number of bytes NOT read (@p len at end of file). */
+uint32_t iot_cm_semihost_read(int32_t handle, void *buf, uint32_t len);
+/** SYS_SEEK to an absolute position: 0, or negative. */
+int32_t iot_cm_semihost_seek(int32_t handle, uint32_t pos);
+/** SYS_FLEN: the file's length, or -1. */
+int32_t iot_cm_semihost_flen(int32_t handle);
+/** SYS_REMOVE: 0, or the host's error number. */
+int32_t iot_cm_semihost_remove(const char *name);
+
 #endif /* IOT_CORTEX_M_H */

@@ -153,12 +153,25 @@ psa_status_t iot_fwu_read_active(psa_fwu_component_t component, size_t offset, v
  * What the boot loader does at a reboot, without rebooting: every STAGED
  * component becomes TRIAL (its new image is the active one), every TRIAL or
  * REJECTED component rolls back to its previous image and becomes FAILED,
- * and, the staging being volatile, WRITING, CANDIDATE, FAILED and UPDATED
- * components lose their second image and become READY.
- * The RAM stand-in has no real reboot (RAM would not survive one), so the
- * board boot step calls this where a product would reboot.
+ * and, when the staging is volatile (RAM backend), WRITING, CANDIDATE,
+ * FAILED and UPDATED components lose their second image and become READY
+ * (with the persistent semihost backend they keep their state: a download
+ * survives the reboot). The stand-in's boot loader is the board boot step,
+ * which calls this at start-up and, with the RAM backend, where a product
+ * would reboot.
  */
 psa_status_t iot_fwu_boot_transition(void);
+
+/**
+ * The resume point: bytes of the image being prepared (WRITING, CANDIDATE
+ * or STAGED) written from offset 0 without a gap since psa_fwu_start(); 0
+ * in the other states. With a persistent backend it is stored with every
+ * write, after the bytes it counts, so after a reset it names bytes that
+ * are there. (The PSA API leaves this count to the caller, which cannot
+ * keep it across a reset without storage of its own.)
+ * PSA_ERROR_DOES_NOT_EXIST: no such component.
+ */
+psa_status_t iot_fwu_written(psa_fwu_component_t component, uint32_t *bytes);
 
 #ifdef __cplusplus
 }

@@ -17,12 +17,14 @@
  * reject           psa_fwu_reject(0); psa_fwu_clean when that ends in FAILED
  * request_reboot   psa_fwu_request_reboot
  * read_active      iot_fwu_read_active (board extension)
+ * (resume point)   iot_fwu_written (board extension)
  *
- * The PSA API leaves it to the caller to count what it wrote, so the port
- * keeps the resume point (bytes written from offset 0 without a gap) itself,
- * in RAM: after a reset it reads 0 and a download in WRITING starts again
- * from the beginning (with the RAM stand-in the staging area is gone
- * anyway). psa_fwu_install(), psa_fwu_accept() and psa_fwu_reject() act on
+ * The PSA API leaves it to the caller to count what it wrote; the port
+ * takes the resume point (bytes written from offset 0 without a gap) from
+ * the service's board extension iot_fwu_written(), which a persistent
+ * service stores with the bytes, so a download in WRITING resumes after a
+ * reset (with the RAM stand-in the staging area is gone anyway).
+ * psa_fwu_install(), psa_fwu_accept() and psa_fwu_reject() act on
  * every component in the state they apply to; as the API allows one
  * installation at a time, at most one component is ever STAGED, on TRIAL or
  * REJECTED, so the port's per-component calls keep their meaning. Not
@@ -34,8 +36,6 @@
 
 _Static_assert(IOT_FWU_COMPONENT_COUNT == IOT_PORT_FW_COMPONENT_COUNT,
                "one PSA firmware component per port component");
-
-static uint32_t g_written[IOT_PORT_FW_COMPONENT_COUNT];
 
 static iot_status_t from_psa(psa_status_t st)
 {
@@ -123,10 +123,10 @@ iot_status_t iot_port_fw_query(iot_port_fw_component_t component, iot_port_fw_in
         return IOT_ERR_IO; /* a state this port does not know */
     }
     info->slot_size = fwu.max_size;
-    if (!image_in_slot(fwu.state)) {
-        g_written[component] = 0; /* e.g. the staging area was lost at a reset */
+    info->written = 0;
+    if (image_in_slot(fwu.state)) {
+        return from_psa(iot_fwu_written((psa_fwu_component_t)component, &info->written));
     }
-    info->written = g_written[component];
     return IOT_OK;
 }
 
@@ -148,11 +148,7 @@ iot_status_t iot_port_fw_start(iot_port_fw_component_t component)
     } else {
         /* READY: nothing to clean */
     }
-    st = from_psa(psa_fwu_start((psa_fwu_component_t)component, NULL, 0));
-    if (st == IOT_OK) {
-        g_written[component] = 0;
-    }
-    return st;
+    return from_psa(psa_fwu_start((psa_fwu_component_t)component, NULL, 0));
 }
 
 iot_status_t iot_port_fw_write(iot_port_fw_component_t component, uint32_t offset,
@@ -189,11 +185,7 @@ iot_status_t iot_port_fw_write(iot_port_fw_component_t component, uint32_t offse
         }
         done += n;
     }
-    /* The resume point moves only over bytes written without a gap. */
-    if (len != 0u && offset <= g_written[component] &&
-        (uint32_t)(offset + len) > g_written[component]) {
-        g_written[component] = (uint32_t)(offset + len);
-    }
+    /* The service moves the resume point over bytes written without a gap. */
     return IOT_OK;
 }
 
@@ -273,7 +265,6 @@ iot_status_t iot_port_fw_cancel(iot_port_fw_component_t component)
         return IOT_ERR_BAD_STATE; /* TRIAL or REJECTED: accept or reject */
     }
     if (st == IOT_OK) {
-        g_written[component] = 0;
         st = from_psa(psa_fwu_clean((psa_fwu_component_t)component));
     }
     return st;
@@ -318,7 +309,6 @@ iot_status_t iot_port_fw_reject(iot_port_fw_component_t component)
      * clean to READY; a TRIAL that needs a reboot stays REJECTED until then. */
     st = query(component, &fwu);
     if (st == IOT_OK && fwu.state == PSA_FWU_FAILED) {
-        g_written[component] = 0;
         st = from_psa(psa_fwu_clean((psa_fwu_component_t)component));
     }
     return st;
