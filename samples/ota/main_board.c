@@ -16,19 +16,28 @@
  *      image block by block into the staging area, checks the transfer hash,
  *      verifies it (iot_ota_finalize(): hash, signature, version, counter)
  *      and activates it (pending).
- *   5. The agent asks for a reboot. The boards cannot reboot without losing
- *      the RAM image areas, so the reboot hook only flags it; the main loop
- *      then does what a reboot does: it stops the agent, disconnects, runs
- *      the board boot step (iot_board_ota_boot(): verify again, the new
- *      image on trial), connects again and starts the agent again, which
- *      takes up the job from the OTA state.
+ *   5. The agent asks for a reboot; the reboot hook flags it and the main
+ *      loop stops the agent, disconnects and asks the firmware-update
+ *      service to reboot (iot_port_fw_request_reboot()).
+ *      - Semihost storage (IOT_BOARD_STORAGE=semihost, or the
+ *        ota_device_flash_insecure_test image): images, state and keys are
+ *        in the emulator's flash file, so the run ends there with exit
+ *        status 4 ("reboot requested", IOT_BOARD_EXIT_REBOOT) and the
+ *        harness starts the emulator again on the same file: step 1 finds
+ *        the board programmed, the key is in the key store, and the boot
+ *        step (verify again, the new image on trial) runs at start-up.
+ *      - RAM storage (the default): a reset would lose the image areas, so
+ *        the service refuses and the main loop does what a reboot does: it
+ *        runs the board boot step, connects again and starts the agent
+ *        again, which takes up the job from the OTA state.
  *   6. The self-test (the device is connected to the broker again) passes,
  *      the agent confirms the image and reports success.
  *
  * The exit status is the verdict (semihosting exit under an emulator):
- * 0 when the job succeeded and 2.x runs, 3 when the job failed (the device
- * keeps the image it had), 1 on a set-up error, 2 when no job finished in
- * OTA_JOB_TIMEOUT_MS.
+ * 0 when the job succeeded and 2.x runs (or, after a restart, the job had
+ * already finished), 3 when the job failed (the device keeps the image it
+ * had), 1 on a set-up error, 2 when no job finished in OTA_JOB_TIMEOUT_MS,
+ * 4 when the run ended on a reboot request (semihost storage).
  *
  * Settings (compile definitions from samples/ota/CMakeLists.txt): OTA_HOST
  * (numeric IPv4), OTA_PORT, OTA_DEVICE_ID, OTA_BLOCK_SIZE, OTA_WINDOW,
@@ -52,6 +61,9 @@
 #include "iot_board_ota.h"
 #include "iot_fwu.h"
 #include "sample_hex.h"
+#ifdef OTA_BOARD_FLASH_OPS
+#include "iot_flash.h" /* iot_flash_op_count(): semihosting calls per block */
+#endif
 
 #ifdef OTA_CREDENTIALS_HEADER
 #include OTA_CREDENTIALS_HEADER
@@ -105,6 +117,11 @@ static bool g_reboot;
 static uint32_t g_t_download;  /* first block requested (ms) */
 static uint32_t g_t_verify;    /* every byte written (ms) */
 static uint32_t g_t_activate;  /* verified (ms) */
+#ifdef OTA_BOARD_FLASH_OPS
+static uint32_t g_ops_download; /* flash-file calls when the download (re)started */
+static uint32_t g_ops_verify;   /* ... and when every byte was written */
+static uint32_t g_from;         /* resume point of this run's download */
+#endif
 
 /* TLS-PSK settings; 0 when the credentials are missing. */
 static int set_credentials(iot_tls_config_t *tls)
@@ -139,13 +156,23 @@ static iot_status_t factory_program(void)
     psa_fwu_component_info_t info;
     size_t off = 0;
 
-    if (psa_fwu_query(c, &info) != PSA_SUCCESS) {
+    psa_status_t ps = psa_fwu_query(c, &info);
+
+    if (ps != PSA_SUCCESS) {
+        printf("ota: firmware-update service: error %ld%s\n", (long)ps,
+               ps == PSA_ERROR_DATA_CORRUPT ? " (stored state damaged)" : "");
         return IOT_ERR_IO;
     }
+    printf("ota: storage: %s\n", (info.flags & PSA_FWU_FLAG_VOLATILE_STAGING) != 0u
+                                     ? "RAM (not persistent)"
+                                     : "semihost flash file (persistent, NO ISOLATION, emulator only)");
     if (info.state != PSA_FWU_READY || info.version.major != 0u || info.version.minor != 0u ||
         info.version.patch != 0u) {
-        return IOT_OK; /* already programmed */
+        printf("ota: FACTORY already programmed (active %u.%u.%u)\n", (unsigned)info.version.major,
+               (unsigned)info.version.minor, (unsigned)info.version.patch);
+        return IOT_OK;
     }
+    printf("ota: FACTORY programming 1.0.0 (%lu bytes)\n", (unsigned long)g_ota_factory_image_len);
     if (psa_fwu_start(c, NULL, 0) != PSA_SUCCESS) {
         return IOT_ERR_IO;
     }
@@ -184,8 +211,17 @@ static iot_status_t start_ota(void)
     ko.label = "ota-verify";
     ko.usage = IOT_KEY_USAGE_VERIFY;
     st = iot_key_import_public(g_ota_verify_key_pem, g_ota_verify_key_pem_len, &ko, &cfg.keys[0]);
-    if (st != IOT_OK) {
+    if (st == IOT_ERR_ALREADY_EXISTS) {
+        /* A persistent key store kept it from an earlier boot. */
+        st = iot_keystore_find(IOT_OBJ_PUBLIC_KEY, ko.label, &cfg.keys[0]);
+        if (st != IOT_OK) {
+            return st;
+        }
+        printf("ota: KEY ota-verify found in the key store\n");
+    } else if (st != IOT_OK) {
         return st;
+    } else {
+        printf("ota: KEY ota-verify imported\n");
     }
     cfg.key_count = 1;
     return iot_ota_init(&cfg);
@@ -245,15 +281,31 @@ static void on_progress(iot_ota_agent_phase_t phase, uint32_t written, uint32_t 
     static iot_ota_agent_phase_t last = IOT_OTA_AGENT_IDLE;
     uint32_t now = iot_port_time_ms();
 
+    static uint32_t next_mark;
+
     (void)user;
+    if (phase == IOT_OTA_AGENT_DOWNLOADING && written >= next_mark) {
+        /* Every 16 KiB: the power-cut test kills the emulator after one. */
+        if (next_mark != 0u) {
+            printf("ota: PROGRESS %lu/%lu\n", (unsigned long)written, (unsigned long)total);
+        }
+        next_mark = (written / 16384u + 1u) * 16384u;
+    }
     if (phase == last) {
         return; /* one line per phase, not per block */
     }
     last = phase;
     if (phase == IOT_OTA_AGENT_DOWNLOADING) {
         g_t_download = now;
+#ifdef OTA_BOARD_FLASH_OPS
+        g_ops_download = iot_flash_op_count();
+        g_from = written;
+#endif
     } else if (phase == IOT_OTA_AGENT_VERIFYING) {
         g_t_verify = now;
+#ifdef OTA_BOARD_FLASH_OPS
+        g_ops_verify = iot_flash_op_count();
+#endif
     } else if (phase == IOT_OTA_AGENT_ACTIVATING) {
         g_t_activate = now;
     } else {
@@ -315,6 +367,12 @@ static iot_status_t start_agent(iot_ota_agent_t **agent)
 
 static void print_figures(const iot_ota_agent_status_t *as)
 {
+    static bool printed;
+
+    if (printed) {
+        return;
+    }
+    printed = true;
     if (g_t_download != 0u && g_t_verify > g_t_download) {
         uint32_t ms = g_t_verify - g_t_download;
 
@@ -323,6 +381,16 @@ static void print_figures(const iot_ota_agent_status_t *as)
                (unsigned long)(((uint64_t)as->total * 1000u) / ms), (unsigned)OTA_BLOCK_SIZE,
                (unsigned)OTA_WINDOW);
     }
+#ifdef OTA_BOARD_FLASH_OPS
+    if (g_ops_verify > g_ops_download && as->total > g_from) {
+        uint32_t blocks = (as->total - g_from + OTA_BLOCK_SIZE - 1u) / OTA_BLOCK_SIZE;
+        uint32_t ops = g_ops_verify - g_ops_download;
+
+        printf("ota: FLASH %lu semihosting calls for %lu blocks (%lu.%02lu per block)\n",
+               (unsigned long)ops, (unsigned long)blocks, (unsigned long)(ops / blocks),
+               (unsigned long)((ops % blocks) * 100u / blocks));
+    }
+#endif
     if (g_t_activate > g_t_verify && g_t_verify != 0u) {
         printf("ota: VERIFY (transfer hash, finalize) %lu ms\n",
                (unsigned long)(g_t_activate - g_t_verify));
@@ -377,10 +445,18 @@ int main(void)
             /* What a reboot does: the application stops, the boot loader
              * runs, the application starts again and connects. */
             g_reboot = false;
+            print_figures(&as);
+            (void)iot_flush(g_client, 5000); /* the "rebooting" report */
             (void)iot_ota_agent_stop(agent);
             agent = NULL;
             (void)iot_disconnect(g_client);
             g_client = NULL;
+            /* Semihost storage: does not return (the run ends with exit
+             * status 4 and starts again on the same flash file). RAM: refused,
+             * the image areas would not survive a reset. */
+            printf("ota: REBOOT\n");
+            st = iot_port_fw_request_reboot();
+            printf("ota: no reboot (%s): the boot step runs in place\n", iot_status_name(st));
             if ((st = boot_step()) != IOT_OK) {
                 return fail("boot step", st);
             }
