@@ -120,8 +120,9 @@ int iot_flash_rec_load(iot_flash_rec_t *rec, void *buf, size_t *len)
             return IOT_FLASH_REC_CORRUPT;
         }
         /* Never written, or only the first save was cut short: nothing was
-         * ever stored. The next save goes into the damaged copy, if any. */
-        rec->cur = (kind[0] == COPY_DAMAGED) ? 1u : 0u;
+         * ever stored. The next save goes into copy 1 if that one is the
+         * damaged copy, else into copy 0. */
+        rec->cur = (kind[1] == COPY_DAMAGED) ? 0u : 1u;
         return IOT_FLASH_REC_BLANK;
     }
     if (kind[0] == COPY_VALID && kind[1] == COPY_VALID) {
