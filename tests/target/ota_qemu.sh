@@ -80,9 +80,10 @@ bash "$broker" start "$state" "$pki" >/dev/null || fail "broker did not start"
 # shellcheck disable=SC1091
 . "$state/broker.env"
 
-"$qemu" -M "$machine" -nographic -semihosting-config enable=on,target=native -icount shift=5 \
+# In the private folder: a semihost flash file (IOT_BOARD_STORAGE=semihost) starts erased.
+(cd "$state" && exec "$qemu" -M "$machine" -nographic -semihosting-config enable=on,target=native -icount shift=5 \
   -nic "user,restrict=on,guestfwd=tcp:10.0.2.100:8883-cmd:$python $relay 127.0.0.1 $IOT_TEST_PORT_PSK" \
-  -kernel "$elf" </dev/null >"$state/qemu.txt" 2>&1 &
+  -kernel "$elf" </dev/null >"$state/qemu.txt" 2>&1) &
 qemu_pid=$!
 
 "$serve" --host 127.0.0.1 --port "$IOT_TEST_PORT_PLAIN" --image "$state/v2.img" --device "$device" \

@@ -20,12 +20,20 @@ set(nic_args "")
 if(NIC)
   set(nic_args -nic ${NIC})
 endif()
+# QEMU runs in a fresh folder of its own: with IOT_BOARD_STORAGE=semihost
+# the firmware's flash file (iot-board-flash.bin) lands there, so every run
+# starts on an erased flash and no two images share one.
+get_filename_component(run_name ${ELF} NAME_WE)
+set(run_dir ${CMAKE_CURRENT_BINARY_DIR}/qemu-run-${run_name})
+file(REMOVE_RECURSE ${run_dir})
+file(MAKE_DIRECTORY ${run_dir})
 execute_process(
   COMMAND ${QEMU} -M ${MACHINE} -nographic ${nic_args}
           -semihosting-config enable=on,target=native -icount shift=5 -kernel ${ELF}
   INPUT_FILE /dev/null
   OUTPUT_VARIABLE out ERROR_VARIABLE out ECHO_OUTPUT_VARIABLE ECHO_ERROR_VARIABLE
   RESULT_VARIABLE rc
+  WORKING_DIRECTORY ${run_dir}
   TIMEOUT ${TIMEOUT})
 if(NOT DEFINED EXPECT_EXIT)
   set(EXPECT_EXIT 0)
