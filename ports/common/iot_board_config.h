@@ -15,7 +15,8 @@
 #define IOT_CONFIG_MQTT_MAX_INFLIGHT 8
 #define IOT_CONFIG_MQTT_MAX_SUBSCRIPTIONS 4
 #define IOT_CONFIG_MQTT_MAX_HOST_LEN 64
-/* Key store over the in-image RAM object store (port_store_ram.c). */
+/* Key store over the in-image board object store (port_store.c; RAM or, in
+ * the emulator, the semihost flash file: IOT_BOARD_STORAGE). */
 #define IOT_CONFIG_KEYS_MAX_OBJECTS 8
 #define IOT_CONFIG_KEYS_MAX_OBJECT_SIZE 2048   /* the key store's minimum */
 /* Attestation (port_attest.c): at most the two firmware components, or the

@@ -35,13 +35,16 @@ typedef enum iot_board_boot_result {
  *   is active again (::IOT_BOARD_BOOT_REVERTED).
  * - any other state: nothing changes.
  *
- * There is no real reboot on these boards (the firmware slots are RAM, see
+ * With the RAM storage there is no real reboot on these boards (see
  * ports/common/fwu/fwu_ram.c): the code that runs does not change, only
  * which image area is active, and so the version the OTA module reports as
- * running. Call it where the device would reboot after iot_ota_activate()
- * or iot_ota_reject(), and at start-up. The reboot transition applies to
- * every component (as a reboot would), which matters only while another
- * component is downloading: its download is lost (volatile staging).
+ * running. Call it at start-up and, with RAM storage, where the device
+ * would reboot after iot_ota_activate() or iot_ota_reject(). With the
+ * semihost storage (fwu_semihost.c) the reboot request ends the emulated
+ * run and the call at the next start-up does the work. The reboot
+ * transition applies to every component (as a reboot would), which matters
+ * only while another component is downloading: with RAM its download is
+ * lost (volatile staging), with the semihost storage it is kept.
  * iot_ota_init() must have been called.
  * @param component Component id.
  * @param result    Receives what was done.
