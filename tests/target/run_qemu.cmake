@@ -4,7 +4,7 @@
 # EXPECT is set, its console output must match that regular expression.
 #   cmake -DQEMU=<qemu-system-arm> -DMACHINE=<machine> -DELF=<image>
 #         [-DEXPECT=<regex>] [-DTIMEOUT=<seconds>] [-DNIC=<-nic options>]
-#         [-DEXPECT_EXIT=<status>] -P run_qemu.cmake
+#         [-DEXPECT_EXIT=<status>] [-DFLASH_FILL=<character>] -P run_qemu.cmake
 # EXPECT_EXIT is the exit status that passes (default 0).
 # NIC attaches the board's Ethernet controller to a QEMU network (for example
 # user,restrict=on); without it the board has none.
@@ -27,6 +27,12 @@ get_filename_component(run_name ${ELF} NAME_WE)
 set(run_dir ${CMAKE_CURRENT_BINARY_DIR}/qemu-run-${run_name})
 file(REMOVE_RECURSE ${run_dir})
 file(MAKE_DIRECTORY ${run_dir})
+# FLASH_FILL=<character>: the run starts on a flash file of 16 KiB of that
+# character (no valid record anywhere: a damaged flash).
+if(FLASH_FILL)
+  string(REPEAT "${FLASH_FILL}" 16384 fill)
+  file(WRITE ${run_dir}/iot-board-flash.bin "${fill}")
+endif()
 execute_process(
   COMMAND ${QEMU} -M ${MACHINE} -nographic ${nic_args}
           -semihosting-config enable=on,target=native -icount shift=5 -kernel ${ELF}
