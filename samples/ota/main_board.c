@@ -117,10 +117,10 @@ static bool g_reboot;
 static uint32_t g_t_download;  /* first block requested (ms) */
 static uint32_t g_t_verify;    /* every byte written (ms) */
 static uint32_t g_t_activate;  /* verified (ms) */
+static uint32_t g_from;        /* where this run's download started (resume point) */
 #ifdef OTA_BOARD_FLASH_OPS
 static uint32_t g_ops_download; /* flash-file calls when the download (re)started */
 static uint32_t g_ops_verify;   /* ... and when every byte was written */
-static uint32_t g_from;         /* resume point of this run's download */
 #endif
 
 /* TLS-PSK settings; 0 when the credentials are missing. */
@@ -279,9 +279,8 @@ static void on_event(iot_client_t *client, iot_event_t event, iot_status_t statu
 static void on_progress(iot_ota_agent_phase_t phase, uint32_t written, uint32_t total, void *user)
 {
     static iot_ota_agent_phase_t last = IOT_OTA_AGENT_IDLE;
-    uint32_t now = iot_port_time_ms();
-
     static uint32_t next_mark;
+    uint32_t now = iot_port_time_ms();
 
     (void)user;
     if (phase == IOT_OTA_AGENT_DOWNLOADING && written >= next_mark) {
@@ -297,9 +296,9 @@ static void on_progress(iot_ota_agent_phase_t phase, uint32_t written, uint32_t 
     last = phase;
     if (phase == IOT_OTA_AGENT_DOWNLOADING) {
         g_t_download = now;
+        g_from = written;
 #ifdef OTA_BOARD_FLASH_OPS
         g_ops_download = iot_flash_op_count();
-        g_from = written;
 #endif
     } else if (phase == IOT_OTA_AGENT_VERIFYING) {
         g_t_verify = now;
@@ -373,12 +372,13 @@ static void print_figures(const iot_ota_agent_status_t *as)
         return;
     }
     printed = true;
-    if (g_t_download != 0u && g_t_verify > g_t_download) {
+    if (g_t_download != 0u && g_t_verify > g_t_download && as->total > g_from) {
         uint32_t ms = g_t_verify - g_t_download;
+        uint32_t bytes = as->total - g_from; /* this run's part after a resume */
 
         printf("ota: DOWNLOAD %lu bytes in %lu ms (%lu bytes/s), blocks of %u, window %u\n",
-               (unsigned long)as->total, (unsigned long)ms,
-               (unsigned long)(((uint64_t)as->total * 1000u) / ms), (unsigned)OTA_BLOCK_SIZE,
+               (unsigned long)bytes, (unsigned long)ms,
+               (unsigned long)(((uint64_t)bytes * 1000u) / ms), (unsigned)OTA_BLOCK_SIZE,
                (unsigned)OTA_WINDOW);
     }
 #ifdef OTA_BOARD_FLASH_OPS
