@@ -19,7 +19,7 @@
 #     placeholder;
 #   - Mbed TLS is built for TLS only: its PSA Crypto core is left out
 #     (IOT_BOARD_TFM in mbedtls/iot_mbedtls_config.h), TF-M's is used;
-#   - psa_fwu_* come from TF-M (IOT_BOARD_FWU=external); the three iot_fwu_*
+#   - psa_fwu_* come from TF-M (IOT_BOARD_FWU=external); the four iot_fwu_*
 #     board extensions (ports/common/fwu/iot_fwu.h) are the product's;
 #   - the image is linked for the non-secure code and data regions that the
 #     TF-M platform reserves (IOT_TFM_NS_CODE_START/SIZE,
@@ -114,7 +114,9 @@ set(IOT_BOARD_LINKER_SCRIPT ${PROJECT_BINARY_DIR}/tfm_ns.ld)
 # headers ahead of Mbed TLS's for everything that includes <psa/crypto.h>.
 macro(iot_tfm_finish_port)
   list(REMOVE_ITEM IOT_PORT_SOURCES
+    ${_iot_tfm_dir}/cortex_m/port_store.c
     ${_iot_tfm_dir}/cortex_m/port_store_ram.c
+    ${IOT_BOARD_SEMIHOST_STORAGE_SOURCES}
     ${_iot_tfm_dir}/cortex_m/port_entropy.c)
   list(APPEND IOT_PORT_SOURCES
     ${_iot_tfm_dir}/psa/port_store_its.c
