@@ -130,7 +130,7 @@ for s in $undefined; do
     # The firmware-update adapter's board extensions: a TF-M product provides
     # them (doc/boards.md, "Building against TF-M"); attestation measures the
     # active image through them.
-    iot_fwu_read_active | iot_fwu_read_second | iot_fwu_boot_transition) ;;
+    iot_fwu_read_active | iot_fwu_read_second | iot_fwu_boot_transition | iot_fwu_written) ;;
     *) fail "unresolved symbol that TF-M does not provide: $s" ;;
   esac
 done
