@@ -9,9 +9,11 @@
  *  - With IOT_FWU_EXTERNAL defined, this header takes the declarations from
  *    the platform's own <psa/update.h> (TF-M's non-secure interface), and the
  *    platform links psa_fwu_* and the iot_fwu_* extensions.
- *  - Otherwise fwu_ram.c implements everything below as a STAND-IN for a
- *    TF-M Firmware Update service: image areas in RAM (the linker region
- *    IOT_FW_SLOTS), NOT PERSISTENT, no isolation, no real reboot.
+ *  - Otherwise fwu_service.c implements everything below as a STAND-IN for
+ *    a TF-M Firmware Update service, no isolation, over a backend
+ *    (fwu_backend.h): image areas in RAM (the linker region IOT_FW_SLOTS;
+ *    fwu_ram.c: NOT PERSISTENT, no real reboot) or in the emulator's
+ *    semihost flash file (fwu_semihost.c: persistent, emulator only).
  *
  * port_fw_fwu.c maps the port's iot_port_fw_* calls onto these functions;
  * it is the same code for both providers.

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The port's firmware slots (iot_port_fw_*, port.h) on the PSA Firmware
- * Update API (psa_fwu_*, iot_fwu.h): the same code over the RAM stand-in
- * (fwu_ram.c) and over a TF-M Firmware Update service.
+ * Update API (psa_fwu_*, iot_fwu.h): the same code over the stand-in
+ * (fwu_service.c, RAM or semihost backend) and over a TF-M Firmware Update
+ * service.
  *
  * Port call        PSA calls
  * query            psa_fwu_query (UPDATED reads as READY: the new image is active)
