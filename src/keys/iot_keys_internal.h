@@ -153,4 +153,10 @@ iot_status_t iot_keys_internal_use_value(iot_key_id_t id, iot_obj_class_t obj_cl
 iot_status_t iot_keys_internal_hmac_sha256(iot_key_id_t id, const uint8_t *msg, size_t msg_len,
                                            uint8_t mac[32]);
 
+/* Lets the TLS layer take credentials from the store (src/net/tls_store.c):
+ * iot_keystore_init() calls it, so that the transport reaches the store's
+ * TLS glue only in firmware that starts the store. Defined where the TLS
+ * layer is built (IOT_HAVE_TLS). */
+void iot_tls_store_attach(void);
+
 #endif /* IOT_KEYS_INTERNAL_H */

@@ -1608,6 +1608,9 @@ iot_status_t iot_keystore_init(void)
     size_t i;
     iot_status_t st;
 
+#if defined(IOT_HAVE_TLS)
+    iot_tls_store_attach();
+#endif
     iot_keys_internal_lock();
     if (g_ready) {
         iot_keys_internal_unlock();

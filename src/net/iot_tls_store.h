@@ -40,4 +40,24 @@ iot_status_t iot_tls_store_conf_psk(mbedtls_ssl_config *conf, uint32_t id, const
  * handshake ends (or the context is freed). */
 iot_status_t iot_tls_store_handshake_psk(mbedtls_ssl_context *ssl, uint32_t id);
 
+/* The four calls above, as the transport reaches them. The transport holds
+ * no reference to tls_store.c (nor, through it, to the key store): the
+ * table is attached by iot_keystore_init() (iot_tls_store_attach(), declared
+ * in keys/iot_keys_internal.h), so firmware that never starts the key store
+ * links neither. Until then a stored credential is refused with
+ * IOT_ERR_BAD_STATE, which is what the store itself answers when it is not
+ * started. */
+typedef struct iot_tls_store_ops {
+    iot_status_t (*parse_crt)(mbedtls_x509_crt *crt, uint32_t id, const char *what);
+    iot_status_t (*setup_key)(struct iot_tls_store_key *sk, mbedtls_pk_context *pk,
+                              const mbedtls_pk_context *cert_pk, uint32_t id);
+    iot_status_t (*conf_psk)(mbedtls_ssl_config *conf, uint32_t id, const char *identity);
+    iot_status_t (*handshake_psk)(mbedtls_ssl_context *ssl, uint32_t id);
+} iot_tls_store_ops_t;
+
+/* NULL until iot_tls_store_attach(); written with the same value every
+ * time. Defined in a file of its own (tls_store_ops.c), so that neither
+ * the transport nor the glue pulls the other into a link. */
+extern const iot_tls_store_ops_t *iot_tls_store_ops;
+
 #endif /* IOT_TLS_STORE_H */

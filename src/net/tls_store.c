@@ -456,4 +456,16 @@ iot_status_t iot_tls_store_handshake_psk(mbedtls_ssl_context *ssl, uint32_t id)
     return st;
 }
 
+static const iot_tls_store_ops_t k_ops = {
+    iot_tls_store_parse_crt,
+    iot_tls_store_setup_key,
+    iot_tls_store_conf_psk,
+    iot_tls_store_handshake_psk,
+};
+
+void iot_tls_store_attach(void)
+{
+    iot_tls_store_ops = &k_ops;
+}
+
 #endif /* IOT_HAVE_KEYSTORE */

@@ -379,6 +379,23 @@ static iot_status_t shared_rng_ready(void)
 
 /* ------------------------------------------------------------- credentials */
 
+#if defined(IOT_HAVE_KEYSTORE)
+/* The store's TLS glue, or NULL when the store was never started: its
+ * credentials are then refused as the store refuses them before
+ * iot_keystore_init(). */
+static const iot_tls_store_ops_t *store_ops(const char *what, uint32_t id)
+{
+    const iot_tls_store_ops_t *ops = iot_tls_store_ops;
+
+    (void)what; /* only logged */
+    (void)id;
+    if (ops == NULL) {
+        IOT_LOGE(LOG_MOD, "%s: key store object %u: key store not started", what, (unsigned)id);
+    }
+    return ops;
+}
+#endif
+
 /* Checks a credential reference before anything is set up. */
 static iot_status_t check_cred(const iot_cred_t *c, const char *what, int required)
 {
@@ -509,7 +526,10 @@ static iot_status_t load_cert_creds(struct iot_transport_impl *im, const iot_tls
 
 #if defined(IOT_HAVE_KEYSTORE)
     if (cfg->ca.source == IOT_CRED_STORE) {
-        iot_status_t st = iot_tls_store_parse_crt(&im->ca, cfg->ca.store_id, "CA certificate");
+        const iot_tls_store_ops_t *ops = store_ops("CA certificate", cfg->ca.store_id);
+        iot_status_t st = (ops == NULL) ? IOT_ERR_BAD_STATE
+                                        : ops->parse_crt(&im->ca, cfg->ca.store_id,
+                                                         "CA certificate");
         if (st != IOT_OK) {
             return st;
         }
@@ -532,8 +552,11 @@ static iot_status_t load_cert_creds(struct iot_transport_impl *im, const iot_tls
     }
 #if defined(IOT_HAVE_KEYSTORE)
     if (cfg->client_cert.source == IOT_CRED_STORE) {
-        iot_status_t st = iot_tls_store_parse_crt(&im->cert, cfg->client_cert.store_id,
-                                                  "client certificate");
+        const iot_tls_store_ops_t *ops =
+            store_ops("client certificate", cfg->client_cert.store_id);
+        iot_status_t st = (ops == NULL) ? IOT_ERR_BAD_STATE
+                                        : ops->parse_crt(&im->cert, cfg->client_cert.store_id,
+                                                         "client certificate");
         if (st != IOT_OK) {
             return st;
         }
@@ -551,8 +574,10 @@ static iot_status_t load_cert_creds(struct iot_transport_impl *im, const iot_tls
 #if defined(IOT_HAVE_KEYSTORE)
     if (cfg->client_key.source == IOT_CRED_STORE) {
         /* Signs through the store; checks that it is the certificate's key. */
-        iot_status_t st = iot_tls_store_setup_key(&im->store_key, &im->key, &im->cert.pk,
-                                                  cfg->client_key.store_id);
+        const iot_tls_store_ops_t *ops = store_ops("client key", cfg->client_key.store_id);
+        iot_status_t st = (ops == NULL) ? IOT_ERR_BAD_STATE
+                                        : ops->setup_key(&im->store_key, &im->key, &im->cert.pk,
+                                                         cfg->client_key.store_id);
         if (st != IOT_OK) {
             return st;
         }
@@ -589,7 +614,10 @@ static iot_status_t load_psk(struct iot_transport_impl *im, const iot_tls_config
 #if defined(IOT_HAVE_KEYSTORE)
     if (cfg->psk.source == IOT_CRED_STORE) {
         /* A placeholder now; the key goes to the handshake (tls_setup). */
-        return iot_tls_store_conf_psk(&im->conf, cfg->psk.store_id, cfg->psk_identity);
+        const iot_tls_store_ops_t *ops = store_ops("PSK", cfg->psk.store_id);
+
+        return (ops == NULL) ? IOT_ERR_BAD_STATE
+                             : ops->conf_psk(&im->conf, cfg->psk.store_id, cfg->psk_identity);
     }
 #endif
     if (cfg->psk.source == IOT_CRED_FILE) {
@@ -780,7 +808,9 @@ static iot_status_t tls_setup(iot_transport_t *t, const char *host, const iot_tl
     }
 #if defined(IOT_HAVE_KEYSTORE)
     if (cfg->mode == IOT_TLS_PSK && cfg->psk.source == IOT_CRED_STORE) {
-        st = iot_tls_store_handshake_psk(&im->ssl, cfg->psk.store_id);
+        const iot_tls_store_ops_t *ops = iot_tls_store_ops; /* load_psk() found it attached */
+
+        st = (ops == NULL) ? IOT_ERR_BAD_STATE : ops->handshake_psk(&im->ssl, cfg->psk.store_id);
         if (st != IOT_OK) {
             return st;
         }
