@@ -153,6 +153,11 @@ iot_status_t iot_keys_internal_use_value(iot_key_id_t id, iot_obj_class_t obj_cl
 iot_status_t iot_keys_internal_hmac_sha256(iot_key_id_t id, const uint8_t *msg, size_t msg_len,
                                            uint8_t mac[32]);
 
+/* iot_key_export_public(id, IOT_KEY_FORMAT_DER, ...) without the PEM
+ * encoder, for the SDK's own callers (TLS glue, OTA key hashes), so that
+ * firmware that never exports PEM does not link it. */
+iot_status_t iot_keys_internal_export_spki(iot_key_id_t id, uint8_t *buf, size_t cap, size_t *len);
+
 /* Lets the TLS layer take credentials from the store (src/net/tls_store.c):
  * iot_keystore_init() calls it, so that the transport reaches the store's
  * TLS glue only in firmware that starts the store. Defined where the TLS

@@ -1000,13 +1000,10 @@ static iot_status_t public_raw(obj_t *o, uint8_t *buf, size_t cap, size_t *len)
     return from_psa(psa_export_public_key(o->psa, buf, cap, len));
 }
 
-/* Copy `len` bytes or PEM-encode them into the caller's buffer. */
-static iot_status_t emit(iot_key_format_t format, const char *pem_label, const uint8_t *der,
-                         size_t der_len, void *buf, size_t cap, size_t *len)
+/* Copy `der_len` bytes into the caller's buffer. */
+static iot_status_t copy_out(const uint8_t *der, size_t der_len, void *buf, size_t cap,
+                             size_t *len)
 {
-    if (format == IOT_KEY_FORMAT_PEM) {
-        return iot_pem_encode(pem_label, der, der_len, buf, cap, len);
-    }
     *len = der_len;
     if (der_len > cap) {
         return IOT_ERR_BUFFER_TOO_SMALL;
@@ -1015,12 +1012,53 @@ static iot_status_t emit(iot_key_format_t format, const char *pem_label, const u
     return IOT_OK;
 }
 
+/* With the lock held: the public key of object `id`, as a
+ * SubjectPublicKeyInfo (`spki`) or in PSA format, in the store's work
+ * buffers (valid until the lock is released). */
+static iot_status_t public_locked(iot_key_id_t id, bool spki, const uint8_t **der,
+                                  size_t *der_len)
+{
+    size_t raw_len = 0;
+    obj_t *o = find_id(id);
+    iot_dw_t w;
+    iot_status_t st;
+
+    if (o == NULL) {
+        return IOT_ERR_NOT_FOUND;
+    }
+    st = public_raw(o, g_work, sizeof(g_work), &raw_len);
+    if (st != IOT_OK) {
+        return st;
+    }
+    if (!spki) {
+        *der = g_work;
+        *der_len = raw_len;
+        return IOT_OK;
+    }
+    iot_dw_init(&w, g_rec, sizeof(g_rec));
+    if (iot_key_write_spki(&w, (iot_key_type_t)o->key_type, g_work, raw_len) != IOT_OK) {
+        return IOT_ERR_INTERNAL;
+    }
+    *der = iot_dw_data(&w);
+    *der_len = iot_dw_used(&w);
+    return IOT_OK;
+}
+
+/* Copy `len` bytes or PEM-encode them into the caller's buffer. */
+static iot_status_t emit(iot_key_format_t format, const char *pem_label, const uint8_t *der,
+                         size_t der_len, void *buf, size_t cap, size_t *len)
+{
+    if (format == IOT_KEY_FORMAT_PEM) {
+        return iot_pem_encode(pem_label, der, der_len, buf, cap, len);
+    }
+    return copy_out(der, der_len, buf, cap, len);
+}
+
 iot_status_t iot_key_export_public(iot_key_id_t id, iot_key_format_t format, void *buf,
                                    size_t cap, size_t *len)
 {
-    size_t raw_len = 0;
-    obj_t *o;
-    iot_dw_t w;
+    const uint8_t *der = NULL;
+    size_t der_len = 0;
     iot_status_t st;
 
     IOT_CHECK_ARG(buf != NULL && len != NULL);
@@ -1031,23 +1069,29 @@ iot_status_t iot_key_export_public(iot_key_id_t id, iot_key_format_t format, voi
     if (st != IOT_OK) {
         return st;
     }
-    o = find_id(id);
-    if (o == NULL) {
-        return leave(IOT_ERR_NOT_FOUND);
+    st = public_locked(id, format != IOT_KEY_FORMAT_RAW, &der, &der_len);
+    if (st == IOT_OK) {
+        st = emit(format, "PUBLIC KEY", der, der_len, buf, cap, len);
     }
-    st = public_raw(o, g_work, sizeof(g_work), &raw_len);
+    return leave(st);
+}
+
+iot_status_t iot_keys_internal_export_spki(iot_key_id_t id, uint8_t *buf, size_t cap, size_t *len)
+{
+    const uint8_t *der = NULL;
+    size_t der_len = 0;
+    iot_status_t st;
+
+    *len = 0;
+    st = enter();
     if (st != IOT_OK) {
-        return leave(st);
+        return st;
     }
-    if (format == IOT_KEY_FORMAT_RAW) {
-        return leave(emit(format, NULL, g_work, raw_len, buf, cap, len));
+    st = public_locked(id, true, &der, &der_len);
+    if (st == IOT_OK) {
+        st = copy_out(der, der_len, buf, cap, len);
     }
-    iot_dw_init(&w, g_rec, sizeof(g_rec));
-    st = iot_key_write_spki(&w, (iot_key_type_t)o->key_type, g_work, raw_len);
-    if (st != IOT_OK) {
-        return leave(IOT_ERR_INTERNAL);
-    }
-    return leave(emit(format, "PUBLIC KEY", iot_dw_data(&w), iot_dw_used(&w), buf, cap, len));
+    return leave(st);
 }
 
 iot_status_t iot_key_csr(iot_key_id_t id, const iot_csr_options_t *options, void *buf,

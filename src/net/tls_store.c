@@ -15,9 +15,10 @@
  * use the public mbedtls_pk_setup_rsa_alt() with the same delegation.
  * Whether the stored key belongs to the certificate is checked once, before
  * any network traffic, by comparing the SubjectPublicKeyInfo of the
- * certificate with the one iot_key_export_public() gives (Mbed TLS's own
- * mbedtls_pk_check_pair() cannot: it wants both keys of the same pk_info,
- * and for RSA-ALT it signs a raw hash, which the key's PSA policy forbids).
+ * certificate with the one the store exports (iot_keys_internal_export_spki():
+ * the DER of iot_key_export_public()). Mbed TLS's own mbedtls_pk_check_pair()
+ * cannot: it wants both keys of the same pk_info, and for RSA-ALT it signs a
+ * raw hash, which the key's PSA policy forbids.
  *
  * Pre-shared key. Mbed TLS 2.28 computes the TLS 1.2 premaster secret from
  * the PSK bytes itself (mbedtls_ssl_conf_psk_opaque() also needs
@@ -298,7 +299,7 @@ static iot_status_t check_same_key(const mbedtls_pk_context *cert_pk, uint32_t i
     uint8_t theirs[SPKI_MAX];
     size_t mine_len = 0;
     int n;
-    iot_status_t st = iot_key_export_public(id, IOT_KEY_FORMAT_DER, mine, sizeof(mine), &mine_len);
+    iot_status_t st = iot_keys_internal_export_spki(id, mine, sizeof(mine), &mine_len);
 
     if (st != IOT_OK) {
         IOT_LOGE(LOG_MOD, "client key: key store object %u: no public key (%s)", (unsigned)id,

@@ -171,52 +171,65 @@ static void log_mbedtls(const char *what, int ret)
 #endif
 
 #if IOT_CONFIG_LOG_LEVEL >= 0
+/* Names of the alerts above, for the log: two tables rather than a switch,
+ * which GCC compiles into a jump table over every value from 20 to 120. */
+static const uint8_t k_alert_codes[] = {
+    ALERT_BAD_RECORD_MAC,
+    ALERT_HANDSHAKE_FAILURE,
+    ALERT_NO_CERTIFICATE,
+    ALERT_BAD_CERTIFICATE,
+    ALERT_UNSUPPORTED_CERTIFICATE,
+    ALERT_CERTIFICATE_REVOKED,
+    ALERT_CERTIFICATE_EXPIRED,
+    ALERT_CERTIFICATE_UNKNOWN,
+    ALERT_ILLEGAL_PARAMETER,
+    ALERT_UNKNOWN_CA,
+    ALERT_ACCESS_DENIED,
+    ALERT_DECODE_ERROR,
+    ALERT_DECRYPT_ERROR,
+    ALERT_PROTOCOL_VERSION,
+    ALERT_INSUFFICIENT_SECURITY,
+    ALERT_INTERNAL_ERROR,
+    ALERT_UNRECOGNIZED_NAME,
+    ALERT_UNKNOWN_PSK_IDENTITY,
+    ALERT_CERTIFICATE_REQUIRED,
+    ALERT_NO_APPLICATION_PROTOCOL,
+};
+static const char *const k_alert_names[] = {
+    "bad_record_mac",
+    "handshake_failure",
+    "no_certificate",
+    "bad_certificate",
+    "unsupported_certificate",
+    "certificate_revoked",
+    "certificate_expired",
+    "certificate_unknown",
+    "illegal_parameter",
+    "unknown_ca",
+    "access_denied",
+    "decode_error",
+    "decrypt_error",
+    "protocol_version",
+    "insufficient_security",
+    "internal_error",
+    "unrecognized_name",
+    "unknown_psk_identity",
+    "certificate_required",
+    "no_application_protocol",
+};
+_Static_assert(sizeof(k_alert_codes) == sizeof(k_alert_names) / sizeof(k_alert_names[0]),
+               "one name per alert code");
+
 static const char *alert_name(unsigned int alert)
 {
-    switch (alert) {
-    case ALERT_BAD_RECORD_MAC:
-        return "bad_record_mac";
-    case ALERT_HANDSHAKE_FAILURE:
-        return "handshake_failure";
-    case ALERT_NO_CERTIFICATE:
-        return "no_certificate";
-    case ALERT_BAD_CERTIFICATE:
-        return "bad_certificate";
-    case ALERT_UNSUPPORTED_CERTIFICATE:
-        return "unsupported_certificate";
-    case ALERT_CERTIFICATE_REVOKED:
-        return "certificate_revoked";
-    case ALERT_CERTIFICATE_EXPIRED:
-        return "certificate_expired";
-    case ALERT_CERTIFICATE_UNKNOWN:
-        return "certificate_unknown";
-    case ALERT_ILLEGAL_PARAMETER:
-        return "illegal_parameter";
-    case ALERT_UNKNOWN_CA:
-        return "unknown_ca";
-    case ALERT_ACCESS_DENIED:
-        return "access_denied";
-    case ALERT_DECODE_ERROR:
-        return "decode_error";
-    case ALERT_DECRYPT_ERROR:
-        return "decrypt_error";
-    case ALERT_PROTOCOL_VERSION:
-        return "protocol_version";
-    case ALERT_INSUFFICIENT_SECURITY:
-        return "insufficient_security";
-    case ALERT_INTERNAL_ERROR:
-        return "internal_error";
-    case ALERT_UNRECOGNIZED_NAME:
-        return "unrecognized_name";
-    case ALERT_UNKNOWN_PSK_IDENTITY:
-        return "unknown_psk_identity";
-    case ALERT_CERTIFICATE_REQUIRED:
-        return "certificate_required";
-    case ALERT_NO_APPLICATION_PROTOCOL:
-        return "no_application_protocol";
-    default:
-        return "other";
+    size_t i;
+
+    for (i = 0; i < sizeof(k_alert_codes); i++) {
+        if (k_alert_codes[i] == alert) {
+            return k_alert_names[i];
+        }
     }
+    return "other";
 }
 #endif
 

@@ -41,6 +41,7 @@
 #include <corstone_iot/port.h>
 
 #include "iot_internal.h"
+#include "keys/iot_keys_internal.h"
 #include "ota_checkpoint.h"
 #include "ota_image.h"
 
@@ -371,7 +372,7 @@ static iot_status_t key_hash(iot_key_id_t id, uint8_t hash[32])
     if (info.key_type != IOT_KEY_TYPE_EC_P256) {
         return IOT_ERR_WRONG_KEY_TYPE;
     }
-    st = iot_key_export_public(id, IOT_KEY_FORMAT_DER, spki, sizeof(spki), &len);
+    st = iot_keys_internal_export_spki(id, spki, sizeof(spki), &len);
     if (st != IOT_OK) {
         return st;
     }
