@@ -15,6 +15,10 @@
 #define IOT_CONFIG_MQTT_MAX_INFLIGHT 8
 #define IOT_CONFIG_MQTT_MAX_SUBSCRIPTIONS 4
 #define IOT_CONFIG_MQTT_MAX_HOST_LEN 64
+/* The board ports run one thread (no iot_port_thread_start), so the
+ * background thread could never start: iot_connect() answers
+ * IOT_ERR_NOT_SUPPORTED for it either way. */
+#define IOT_CONFIG_MQTT_BACKGROUND_THREAD 0
 /* Key store over the in-image board object store (port_store.c; RAM or, in
  * the emulator, the semihost flash file: IOT_BOARD_STORAGE). */
 #define IOT_CONFIG_KEYS_MAX_OBJECTS 8

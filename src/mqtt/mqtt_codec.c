@@ -954,19 +954,8 @@ static iot_status_t decode_body(mqtt_packet_t *pkt, reader_t *r)
     uint16_t v = 0u;
     size_t i;
 
-    switch (pkt->type) {
-#if IOT_CONFIG_MQTT_SERVER_CODEC
-    case MQTT_CONNECT:
-        return decode_connect(pkt, r);
-    case MQTT_SUBSCRIBE:
-        return decode_filters(pkt, r, true);
-    case MQTT_UNSUBSCRIBE:
-        return decode_filters(pkt, r, false);
-#endif
-    case MQTT_PUBLISH:
+    if (pkt->type == MQTT_PUBLISH) {
         return decode_publish(pkt, r);
-    default:
-        break;
     }
     if ((TYPE_BIT(pkt->type) & EMPTY_TYPES) != 0u) {
         return decode_empty(r);
@@ -1001,15 +990,19 @@ static iot_status_t decode_body(mqtt_packet_t *pkt, reader_t *r)
     return (r->left > 0u) ? IOT_OK : IOT_ERR_MQTT_PROTOCOL;
 }
 
-/* A buffer shorter than its fixed header announces gives IOT_ERR_INCOMPLETE
- * (the same answer mqtt_decode_fixed_header gives, so a caller can tell a
- * short read from garbage); trailing bytes give IOT_ERR_MQTT_PROTOCOL. */
-static iot_status_t decode_any(const uint8_t *buf, size_t len, mqtt_packet_t *pkt, unsigned allowed)
+/* The fixed header, checked against the types `allowed`; `body` is then
+ * the rest. A buffer shorter than its fixed header announces gives
+ * IOT_ERR_INCOMPLETE (the same answer mqtt_decode_fixed_header gives, so a
+ * caller can tell a short read from garbage); trailing bytes give
+ * IOT_ERR_MQTT_PROTOCOL. The bodies are decoded by the caller: the client's
+ * decoder does not reach the server's CONNECT and SUBSCRIBE decoding, which
+ * the link then leaves out of device firmware. */
+static iot_status_t decode_frame(const uint8_t *buf, size_t len, mqtt_packet_t *pkt,
+                                 unsigned allowed, reader_t *body)
 {
     uint8_t first = 0u;
     size_t remaining = 0u;
     size_t header = 0u;
-    reader_t body;
     iot_status_t st;
 
     if (pkt == NULL || (buf == NULL && len > 0u)) {
@@ -1030,20 +1023,38 @@ static iot_status_t decode_any(const uint8_t *buf, size_t len, mqtt_packet_t *pk
          pkt->flags != (((FLAGS_0010_TYPES & TYPE_BIT(first >> 4)) != 0u) ? 0x2u : 0u))) {
         return IOT_ERR_MQTT_PROTOCOL;
     }
-    body.p = buf + header;
-    body.left = remaining;
-    return decode_body(pkt, &body);
+    body->p = buf + header;
+    body->left = remaining;
+    return IOT_OK;
 }
 
 iot_status_t mqtt_decode_packet(const uint8_t *buf, size_t len, mqtt_packet_t *pkt)
 {
-    return decode_any(buf, len, pkt, CLIENT_RECEIVES);
+    reader_t body;
+    iot_status_t st = decode_frame(buf, len, pkt, CLIENT_RECEIVES, &body);
+
+    return (st == IOT_OK) ? decode_body(pkt, &body) : st;
 }
 
 #if IOT_CONFIG_MQTT_SERVER_CODEC
 iot_status_t mqtt_decode_server_packet(const uint8_t *buf, size_t len, mqtt_packet_t *pkt)
 {
-    return decode_any(buf, len, pkt, SERVER_RECEIVES);
+    reader_t body;
+    iot_status_t st = decode_frame(buf, len, pkt, SERVER_RECEIVES, &body);
+
+    if (st != IOT_OK) {
+        return st;
+    }
+    switch (pkt->type) {
+    case MQTT_CONNECT:
+        return decode_connect(pkt, &body);
+    case MQTT_SUBSCRIBE:
+        return decode_filters(pkt, &body, true);
+    case MQTT_UNSUBSCRIBE:
+        return decode_filters(pkt, &body, false);
+    default:
+        return decode_body(pkt, &body);
+    }
 }
 
 iot_status_t mqtt_next_filter(const mqtt_packet_t *pkt, size_t *offset, mqtt_span_t *filter,
