@@ -125,6 +125,7 @@ static iot_status_t net_up(uint64_t deadline)
             char ip[IP4ADDR_STRLEN_MAX];
 
             g_net_state = 2;
+            (void)ip; /* only logged, at the info level */
             IOT_LOGI("net", "DHCP lease: %s",
                      ip4addr_ntoa_r(netif_ip4_addr(&g_netif), ip, (int)sizeof(ip)));
             break;
@@ -373,6 +374,9 @@ void iot_port_tcp_close(iot_port_socket_t *sock)
 
 void iot_lwip_assert(const char *msg, const char *file, int line)
 {
+    (void)msg; /* only logged */
+    (void)file;
+    (void)line;
     IOT_LOGE("net", "lwIP assertion failed: %s (%s:%d)", msg, file, line);
     iot_cm_semihost_exit(134);
 }
