@@ -121,30 +121,29 @@ size_t iot_internal_vformat(char *buf, size_t cap, const char *fmt, va_list ap)
         }
         switch (*fmt) {
         case 'd':
-        case 'i': {
-            intmax_t v;
-            uintmax_t mag;
-            size_t start;
-            if (lmod == 1) {
-                v = va_arg(ap, long);
-            } else if (lmod == 2) {
-                v = va_arg(ap, long long);
-            } else if (lmod == 3) {
-                v = (intmax_t)va_arg(ap, size_t);
-            } else {
-                v = va_arg(ap, int);
-            }
-            mag = (v < 0) ? (uintmax_t)0 - (uintmax_t)v : (uintmax_t)v;
-            start = to_digits(mag, 10u, 0, v < 0, tmp, sizeof(tmp));
-            put_padded(&o, tmp + start, sizeof(tmp) - start, width, left, pad);
-            break;
-        }
+        case 'i':
         case 'u':
         case 'x':
         case 'X': {
+            /* One path for the integer conversions: the value as a
+             * magnitude and a sign, then its digits. */
             uintmax_t v;
+            int negative = 0;
             size_t start;
-            if (lmod == 1) {
+            if (*fmt == 'd' || *fmt == 'i') {
+                intmax_t sv;
+                if (lmod == 1) {
+                    sv = va_arg(ap, long);
+                } else if (lmod == 2) {
+                    sv = va_arg(ap, long long);
+                } else if (lmod == 3) {
+                    sv = (intmax_t)va_arg(ap, size_t);
+                } else {
+                    sv = va_arg(ap, int);
+                }
+                negative = sv < 0;
+                v = negative ? (uintmax_t)0 - (uintmax_t)sv : (uintmax_t)sv;
+            } else if (lmod == 1) {
                 v = va_arg(ap, unsigned long);
             } else if (lmod == 2) {
                 v = va_arg(ap, unsigned long long);
@@ -153,7 +152,8 @@ size_t iot_internal_vformat(char *buf, size_t cap, const char *fmt, va_list ap)
             } else {
                 v = va_arg(ap, unsigned int);
             }
-            start = to_digits(v, (*fmt == 'u') ? 10u : 16u, *fmt == 'X', 0, tmp, sizeof(tmp));
+            start = to_digits(v, (*fmt == 'x' || *fmt == 'X') ? 16u : 10u, *fmt == 'X', negative,
+                              tmp, sizeof(tmp));
             put_padded(&o, tmp + start, sizeof(tmp) - start, width, left, pad);
             break;
         }
