@@ -37,3 +37,8 @@ bool iot_attest_mqtt_answer(iot_client_t *client, const uint8_t *topic, size_t t
     }
     return true;
 }
+
+void iot_attest_mqtt_attach(void)
+{
+    iot_attest_mqtt_hook = iot_attest_mqtt_answer;
+}

@@ -16,4 +16,16 @@
 bool iot_attest_mqtt_answer(iot_client_t *client, const uint8_t *topic, size_t topic_len,
                             const uint8_t *payload, size_t payload_len);
 
+/* The client reaches iot_attest_mqtt_answer() through this pointer
+ * (mqtt_client.c), which iot_attest_mqtt_attach() sets: iot_keystore_init()
+ * calls it, since a token needs the key store. Firmware that never starts
+ * the store then links neither attestation nor the store; the client
+ * consumes a challenge all the same and logs that it cannot answer it
+ * (IOT_ERR_BAD_STATE, what the store answers before it is started). */
+typedef bool (*iot_attest_mqtt_answer_fn)(iot_client_t *client, const uint8_t *topic,
+                                          size_t topic_len, const uint8_t *payload,
+                                          size_t payload_len);
+extern iot_attest_mqtt_answer_fn iot_attest_mqtt_hook;
+void iot_attest_mqtt_attach(void);
+
 #endif /* IOT_ATTEST_INTERNAL_H */

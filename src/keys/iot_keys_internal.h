@@ -164,4 +164,9 @@ iot_status_t iot_keys_internal_export_spki(iot_key_id_t id, uint8_t *buf, size_t
  * layer is built (IOT_HAVE_TLS). */
 void iot_tls_store_attach(void);
 
+/* Lets the MQTT client answer attestation challenges (src/attest): called
+ * by iot_keystore_init() as well, for the same reason. Defined where
+ * attestation is built (IOT_HAVE_ATTEST). */
+void iot_attest_mqtt_attach(void);
+
 #endif /* IOT_KEYS_INTERNAL_H */

@@ -1655,6 +1655,9 @@ iot_status_t iot_keystore_init(void)
 #if defined(IOT_HAVE_TLS)
     iot_tls_store_attach();
 #endif
+#if defined(IOT_HAVE_ATTEST) && IOT_HAVE_ATTEST
+    iot_attest_mqtt_attach();
+#endif
     iot_keys_internal_lock();
     if (g_ready) {
         iot_keys_internal_unlock();

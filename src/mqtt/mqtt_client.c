@@ -15,6 +15,8 @@
 #define IOT_HAVE_ATTEST 0
 #endif
 #if IOT_HAVE_ATTEST
+#include <corstone_iot/attest.h> /* IOT_ATTEST_TOPIC_CHALLENGE */
+
 #include "attest/iot_attest_internal.h"
 #endif
 #include "mqtt_codec.h"
@@ -485,6 +487,29 @@ static void deliver(iot_client_t *c, const mqtt_publish_t *p)
 /* Handle one inbound PUBLISH: acknowledge and deliver (QoS 2 method of 4.3.3:
  * deliver on receipt, remember the id until PUBREL so duplicates are dropped).
  * Called with the lock held; delivers without it and returns with it. */
+
+#if IOT_HAVE_ATTEST
+/* Set by iot_attest_mqtt_attach() (iot_keystore_init()); see iot_attest_internal.h. */
+iot_attest_mqtt_answer_fn iot_attest_mqtt_hook;
+
+/* Whether `p` was a gateway's attestation challenge, answered (or, without
+ * the key store, refused) instead of delivered. */
+static bool answer_challenge(iot_client_t *c, const mqtt_publish_t *p)
+{
+    iot_attest_mqtt_answer_fn answer = iot_attest_mqtt_hook;
+
+    if (answer != NULL) {
+        return answer(c, p->topic.data, p->topic.len, p->payload.data, p->payload.len);
+    }
+    if (p->topic.len != sizeof(IOT_ATTEST_TOPIC_CHALLENGE) - 1u ||
+        memcmp(p->topic.data, IOT_ATTEST_TOPIC_CHALLENGE, p->topic.len) != 0) {
+        return false;
+    }
+    IOT_LOGE("attest", "cannot answer the attestation challenge: %s",
+             iot_status_name(IOT_ERR_BAD_STATE));
+    return true;
+}
+#endif
 static void on_publish(iot_client_t *c, const mqtt_publish_t *p)
 {
     bool duplicate = false;
@@ -505,8 +530,7 @@ static void on_publish(iot_client_t *c, const mqtt_publish_t *p)
     iot_port_mutex_unlock(&c->lock);
 #if IOT_HAVE_ATTEST
     /* A gateway's attestation challenge is answered here, never delivered. */
-    if (!duplicate && iot_attest_mqtt_answer(c, p->topic.data, p->topic.len, p->payload.data,
-                                             p->payload.len)) {
+    if (!duplicate && answer_challenge(c, p)) {
         iot_port_mutex_lock(&c->lock);
         return;
     }
