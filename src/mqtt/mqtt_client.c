@@ -484,10 +484,6 @@ static void deliver(iot_client_t *c, const mqtt_publish_t *p)
     }
 }
 
-/* Handle one inbound PUBLISH: acknowledge and deliver (QoS 2 method of 4.3.3:
- * deliver on receipt, remember the id until PUBREL so duplicates are dropped).
- * Called with the lock held; delivers without it and returns with it. */
-
 #if IOT_HAVE_ATTEST
 /* Set by iot_attest_mqtt_attach() (iot_keystore_init()); see iot_attest_internal.h. */
 iot_attest_mqtt_answer_fn iot_attest_mqtt_hook;
@@ -510,6 +506,10 @@ static bool answer_challenge(iot_client_t *c, const mqtt_publish_t *p)
     return true;
 }
 #endif
+
+/* Handle one inbound PUBLISH: acknowledge and deliver (QoS 2 method of 4.3.3:
+ * deliver on receipt, remember the id until PUBREL so duplicates are dropped).
+ * Called with the lock held; delivers without it and returns with it. */
 static void on_publish(iot_client_t *c, const mqtt_publish_t *p)
 {
     bool duplicate = false;
