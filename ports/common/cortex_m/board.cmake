@@ -66,6 +66,24 @@ option(IOT_BOARD_SAMPLES "Build the board samples (firmware images)" ON)
 if(IOT_BOARD_SAMPLES)
   set(IOT_BUILD_SAMPLES ON)
 endif()
+
+# The checker of the board samples' QEMU tests: the Paho peer of the
+# integration tests, built once for the host (IOT_BOARD_PAHO_PEER, empty when
+# the host has no C compiler or no Paho MQTT C; the tests that need it then
+# fail and say so).
+find_program(IOT_HOST_CC NAMES cc gcc clang)
+find_library(IOT_HOST_PAHO_MQTT3AS paho-mqtt3as PATHS /usr/lib /usr/lib/x86_64-linux-gnu
+             /usr/lib/aarch64-linux-gnu NO_CMAKE_FIND_ROOT_PATH)
+set(IOT_BOARD_PAHO_PEER "")
+if(IOT_BUILD_SAMPLES AND IOT_HOST_CC AND IOT_HOST_PAHO_MQTT3AS)
+  set(IOT_BOARD_PAHO_PEER ${PROJECT_BINARY_DIR}/paho_peer_host)
+  set(_peer_src ${PROJECT_SOURCE_DIR}/tests/integration/paho_peer.c)
+  add_custom_command(OUTPUT ${IOT_BOARD_PAHO_PEER}
+    COMMAND ${IOT_HOST_CC} -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -o ${IOT_BOARD_PAHO_PEER}
+            ${_peer_src} ${IOT_HOST_PAHO_MQTT3AS} -lpthread
+    DEPENDS ${_peer_src} COMMENT "Building the Paho peer for the host (board tests' checker)")
+  add_custom_target(iot_board_paho_peer ALL DEPENDS ${IOT_BOARD_PAHO_PEER})
+endif()
 option(IOT_BOARD_TESTS "Build the portable unit tests as firmware images (tests/target)" ON)
 set(IOT_BOARD_DEPS_DIR "${PROJECT_SOURCE_DIR}/build/_deps" CACHE PATH
     "Where tools/fetch-board-deps.sh unpacked the third-party sources for boards")
