@@ -37,6 +37,7 @@
 
 #include "cortex_m.h"
 #include "iot_fwu.h"
+#include "target_check.h"
 
 #ifndef IOT_BOARD_ATTEST_IMPLEMENTATION
 #define IOT_BOARD_ATTEST_IMPLEMENTATION "corstone-iot board port without TF-M: " IOT_BOARD_NAME
@@ -47,40 +48,6 @@
 
 extern const unsigned char g_img_v123[];
 extern const unsigned long g_img_v123_len;
-
-static unsigned g_failures;
-
-static void expect(const char *what, iot_status_t got, iot_status_t want)
-{
-    if (got != want) {
-        printf("FAIL %s: %s, expected %s\n", what, iot_status_name(got), iot_status_name(want));
-        g_failures++;
-    } else {
-        printf("ok   %s: %s\n", what, iot_status_name(got));
-    }
-}
-
-static void check(const char *what, int ok)
-{
-    printf("%s %s\n", ok ? "ok  " : "FAIL", what);
-    if (!ok) {
-        g_failures++;
-    }
-}
-
-/* Processor cycles since reset as SysTick counts them (IOT_BOARD_CPU_HZ,
- * 1 ms reload): milliseconds times the reload plus the current count. */
-static uint64_t cycles_now(void)
-{
-    uint64_t ms;
-    uint32_t cvr;
-
-    do {
-        ms = iot_port_time_ms();
-        cvr = IOT_CM_SYST_CVR;
-    } while (ms != iot_port_time_ms());
-    return ms * (uint64_t)(IOT_CM_SYST_RVR + 1u) + (uint64_t)(IOT_CM_SYST_RVR - cvr);
-}
 
 /* ---- A minimal CBOR reader (definite lengths only) ---- */
 typedef struct {

@@ -25,16 +25,7 @@
 #include "fwu_backend.h"
 #include "iot_flash.h"
 #include "port_store.h"
-
-static unsigned g_failures;
-
-static void check(const char *what, int ok)
-{
-    printf("%s %s\n", ok ? "ok  " : "FAIL", what);
-    if (!ok) {
-        g_failures++;
-    }
-}
+#include "target_check.h"
 
 #define R0 0x8000u /* scratch records, between the key store and the image areas */
 #define R1 0x8400u

@@ -14,26 +14,7 @@
 
 #include <corstone_iot/keys.h>
 #include <corstone_iot/status.h>
-
-static unsigned g_failures;
-
-static void expect(const char *what, iot_status_t got, iot_status_t want)
-{
-    if (got != want) {
-        printf("FAIL %s: %s, expected %s\n", what, iot_status_name(got), iot_status_name(want));
-        g_failures++;
-    } else {
-        printf("ok   %s: %s\n", what, iot_status_name(got));
-    }
-}
-
-static void check(const char *what, int ok)
-{
-    printf("%s %s\n", ok ? "ok  " : "FAIL", what);
-    if (!ok) {
-        g_failures++;
-    }
-}
+#include "target_check.h"
 
 int main(void)
 {

@@ -32,6 +32,7 @@
 #include "cortex_m.h"
 #include "iot_board_ota.h"
 #include "iot_fwu.h"
+#include "target_check.h"
 
 /* Generated from tests/ota by bin2c.cmake. */
 extern const uint8_t g_img_v123[];   /* imgtool-1.2.3+4-sc7.bin */
@@ -50,40 +51,7 @@ extern const size_t g_signer_pem_len;
 #define DWT_CTRL IOT_CM_REG(0xE0001000u)
 #define DWT_CYCCNT IOT_CM_REG(0xE0001004u)
 
-static unsigned g_failures;
 static uint8_t g_buf[8192];
-
-static void expect(const char *what, iot_status_t got, iot_status_t want)
-{
-    if (got != want) {
-        printf("FAIL %s: %s, expected %s\n", what, iot_status_name(got), iot_status_name(want));
-        g_failures++;
-    } else {
-        printf("ok   %s: %s\n", what, iot_status_name(got));
-    }
-}
-
-static void check(const char *what, int ok)
-{
-    printf("%s %s\n", ok ? "ok  " : "FAIL", what);
-    if (!ok) {
-        g_failures++;
-    }
-}
-
-/* Processor cycles since reset as SysTick counts them (IOT_BOARD_CPU_HZ,
- * 1 ms reload): milliseconds times the reload plus the current count. */
-static uint64_t cycles_now(void)
-{
-    uint64_t ms;
-    uint32_t cvr;
-
-    do {
-        ms = iot_port_time_ms();
-        cvr = IOT_CM_SYST_CVR;
-    } while (ms != iot_port_time_ms());
-    return ms * (uint64_t)(IOT_CM_SYST_RVR + 1u) + (uint64_t)(IOT_CM_SYST_RVR - cvr);
-}
 
 static int same_version(const iot_ota_version_t *v, unsigned major, unsigned minor,
                         unsigned revision)

@@ -12,18 +12,7 @@
 
 #include <corstone_iot/port.h>
 #include <corstone_iot/status.h>
-
-static unsigned g_failures;
-
-static void expect(const char *what, iot_status_t got, iot_status_t want)
-{
-    if (got != want) {
-        printf("FAIL %s: %s, expected %s\n", what, iot_status_name(got), iot_status_name(want));
-        g_failures++;
-    } else {
-        printf("ok   %s: %s\n", what, iot_status_name(got));
-    }
-}
+#include "target_check.h"
 
 int main(void)
 {
