@@ -111,24 +111,33 @@ endfunction()
 cmake_language(DEFER DIRECTORY ${CMAKE_SOURCE_DIR} CALL _iot_board_finish)
 
 # iot_board_add_qemu_test(NAME <test> TARGET <firmware> [PASS_REGULAR_EXPRESSION <re>]
-#                         [TIMEOUT <s>]): on boards that QEMU models, a ctest
-# that boots the image and passes when the firmware exits with status 0
-# (semihosting) and, if given, its console output matches <re>. Boards
-# without a model get no test.
+#                         [TIMEOUT <s>] [EXIT <status>] [NIC <-nic options>]):
+# on boards that QEMU models, a ctest that boots the image and passes when
+# the firmware exits with status EXIT (semihosting; 0 by default) and, if
+# given, its console output matches <re>. NIC attaches the Ethernet
+# controller to a QEMU network (e.g. "user,restrict=on"). Boards without a
+# model get no test.
 find_program(IOT_QEMU_SYSTEM_ARM qemu-system-arm)
 function(iot_board_add_qemu_test)
-  cmake_parse_arguments(A "" "NAME;TARGET;PASS_REGULAR_EXPRESSION;TIMEOUT" "" ${ARGN})
+  cmake_parse_arguments(A "" "NAME;TARGET;PASS_REGULAR_EXPRESSION;TIMEOUT;EXIT;NIC" "" ${ARGN})
   if(NOT IOT_BOARD_QEMU_MACHINE)
     return()
   endif()
   if(NOT A_TIMEOUT)
     set(A_TIMEOUT 120)
   endif()
+  set(_extra "")
+  if(DEFINED A_EXIT)
+    list(APPEND _extra "-DEXPECT_EXIT=${A_EXIT}")
+  endif()
+  if(A_NIC)
+    list(APPEND _extra "-DNIC=${A_NIC}")
+  endif()
   enable_testing()
   add_test(NAME ${A_NAME}
     COMMAND ${CMAKE_COMMAND} "-DQEMU=${IOT_QEMU_SYSTEM_ARM}" "-DMACHINE=${IOT_BOARD_QEMU_MACHINE}"
             "-DELF=$<TARGET_FILE:${A_TARGET}>" "-DEXPECT=${A_PASS_REGULAR_EXPRESSION}"
-            "-DTIMEOUT=${A_TIMEOUT}" -P ${PROJECT_SOURCE_DIR}/tests/target/run_qemu.cmake)
+            "-DTIMEOUT=${A_TIMEOUT}" ${_extra} -P ${PROJECT_SOURCE_DIR}/tests/target/run_qemu.cmake)
   set_tests_properties(${A_NAME} PROPERTIES TIMEOUT ${A_TIMEOUT} LABELS target)
 endfunction()
 
